@@ -1,0 +1,2 @@
+//! `kubectl-lattice`: the command-line front end.
+fn main() {}
