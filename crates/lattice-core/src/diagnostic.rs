@@ -207,7 +207,10 @@ impl Diagnostic {
     /// Add a related location.
     #[must_use]
     pub fn with_related(mut self, location: Location, message: impl Into<String>) -> Self {
-        self.related.push(Related { location, message: message.into() });
+        self.related.push(Related {
+            location,
+            message: message.into(),
+        });
         self
     }
 

@@ -6,10 +6,18 @@
 //! terminals, editors or Kubernetes clients: the front ends hand it
 //! [`Input`]s and render what comes back.
 
+pub mod check;
 pub mod diagnostic;
+pub mod graph;
+pub mod model;
+pub mod names;
+pub mod read;
 pub mod source;
+pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, Fix, Related, Severity};
+pub use graph::{Agreement, Consent, Graph};
+pub use model::{ServiceId, Workload, WorkloadKind};
 pub use source::{FileId, LineCol, Location, SourceFile, SourceMap, Span};
 
 /// One input to an analysis, as a front end obtained it.
@@ -46,7 +54,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { default_namespace: "default".to_owned() }
+        Self {
+            default_namespace: "default".to_owned(),
+        }
     }
 }
 
@@ -69,32 +79,248 @@ pub struct Summary {
     pub skipped_documents: usize,
 }
 
-/// The result of one analysis: every file, every diagnostic (sorted by file,
-/// position and code), and the counts.
+/// The result of one analysis: every file, the graph, every diagnostic
+/// (sorted by file, position and code), and the counts.
 #[derive(Clone, Debug, Default)]
 pub struct Analysis {
     /// Every input, unreadable ones included (with empty text).
     pub sources: SourceMap,
+    /// The workloads and their agreements.
+    pub graph: Graph,
     /// Findings, sorted by file, position, then code.
     pub diagnostics: Vec<Diagnostic>,
     /// Counts.
     pub summary: Summary,
 }
 
+impl Analysis {
+    /// Whether any diagnostic is an error.
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.summary.errors > 0
+    }
+}
+
+/// What reading one file produced.
+struct FileResult {
+    source: SourceFile,
+    workloads: Vec<Workload>,
+    diagnostics: Vec<Diagnostic>,
+    skipped: usize,
+}
+
 /// Analyze `inputs`: read every Lattice spec, match declarations into
 /// agreements, and report what is wrong. Bad input in one file never stops
-/// the others from being analyzed.
+/// the others from being analyzed. Files are read in parallel; the result
+/// does not depend on it.
 #[must_use]
 pub fn analyze(inputs: Vec<Input>, options: &Options) -> Analysis {
-    let _ = options;
+    use rayon::prelude::*;
+
+    let results: Vec<FileResult> = inputs
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, input)| read_file(FileId(i as u32), input, &options.default_namespace))
+        .collect();
+
     let mut sources = SourceMap::default();
-    for input in inputs {
-        let text = match input.content {
-            InputContent::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            _ => String::new(),
-        };
-        sources.add(SourceFile::new(input.path, text));
+    let mut diagnostics = Vec::new();
+    let mut workloads: Vec<Workload> = Vec::new();
+    let mut first_definition: std::collections::HashMap<ServiceId, Location> =
+        std::collections::HashMap::new();
+    let mut skipped = 0;
+    for result in results {
+        sources.add(result.source);
+        diagnostics.extend(result.diagnostics);
+        skipped += result.skipped;
+        for workload in result.workloads {
+            if let Some(first) = first_definition.get(&workload.id) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateService,
+                        workload.name_location(),
+                        format!(
+                            "{} {} is defined twice; only the first definition is analyzed",
+                            workload.kind.as_str(),
+                            workload.id
+                        ),
+                    )
+                    .with_label("second definition")
+                    .with_related(*first, "first defined here")
+                    .with_help("rename one of them, or delete the stale copy"),
+                );
+                continue;
+            }
+            first_definition.insert(workload.id.clone(), workload.name_location());
+            workloads.push(workload);
+        }
     }
-    let summary = Summary { files: sources.len(), ..Summary::default() };
-    Analysis { sources, diagnostics: Vec::new(), summary }
+
+    let graph = Graph::new(workloads);
+    diagnostics.extend(check::check(&graph));
+    diagnostics.sort_by(|a, b| {
+        (a.location.file, a.location.span.start, a.code, &a.message).cmp(&(
+            b.location.file,
+            b.location.span.start,
+            b.code,
+            &b.message,
+        ))
+    });
+
+    let count = |kind| graph.workloads.iter().filter(|w| w.kind == kind).count();
+    let summary = Summary {
+        files: sources.len(),
+        services: count(WorkloadKind::Service),
+        mesh_members: count(WorkloadKind::MeshMember),
+        agreements: graph.agreements.len(),
+        errors: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        warnings: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+        skipped_documents: skipped,
+    };
+    Analysis {
+        sources,
+        graph,
+        diagnostics,
+        summary,
+    }
+}
+
+fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult {
+    let here = Location {
+        file,
+        span: Span::empty(0),
+    };
+    let mut result = FileResult {
+        source: SourceFile::new(input.path, ""),
+        workloads: Vec::new(),
+        diagnostics: Vec::new(),
+        skipped: 0,
+    };
+    let bytes = match input.content {
+        InputContent::Bytes(bytes) => bytes,
+        InputContent::Unreadable(reason) => {
+            let message = format!("{} could not be read: {reason}", result.source.path);
+            result.diagnostics.push(
+                Diagnostic::new(Code::IoError, here, message)
+                    .with_help("fix the file's permissions or link, or leave it out of the paths"),
+            );
+            return result;
+        }
+        InputContent::TooLarge { size, limit } => {
+            let message = format!(
+                "{} is {:.1} MiB, over the {:.1} MiB limit, and was not read",
+                result.source.path,
+                mib(size),
+                mib(limit)
+            );
+            result.diagnostics.push(
+                Diagnostic::new(Code::FileTooLarge, here, message).with_help(
+                    "split it into smaller files, or raise the limit with --max-file-size",
+                ),
+            );
+            return result;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            result.source = SourceFile::new(result.source.path, lossy);
+            let at = result.source.line_col(valid);
+            result.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidYaml,
+                    Location { file, span: Span::new(valid, valid + 1) },
+                    format!(
+                        "{} is not UTF-8 text (invalid byte at line {}, column {}); YAML must be UTF-8",
+                        result.source.path, at.line, at.column
+                    ),
+                )
+                .with_label("not UTF-8")
+                .with_help("convert the file to UTF-8, e.g. `iconv -f LATIN1 -t UTF-8`"),
+            );
+            return result;
+        }
+    };
+    result.source = SourceFile::new(result.source.path, text);
+    let source = &result.source;
+    let stream = yaml::parse(&source.text, &source.lines);
+    for error in &stream.errors {
+        let mut d = Diagnostic::new(
+            Code::InvalidYaml,
+            Location {
+                file,
+                span: error.span,
+            },
+            format!("{}: {}", source.path, error.message),
+        );
+        if let Some(first) = error.first {
+            d = d
+                .with_label("duplicate key")
+                .with_related(Location { file, span: first }, "first defined here");
+        } else {
+            d = d.with_label("here");
+            if stream.documents.is_empty() {
+                d = d.with_help("no document of this file was analyzed");
+            } else {
+                d = d.with_help("the documents after this point were not analyzed");
+            }
+        }
+        result.diagnostics.push(d);
+    }
+    if stream.errors.is_empty() && stream.documents.iter().all(|d| d.root.is_none()) {
+        result.diagnostics.push(
+            Diagnostic::new(
+                Code::EmptyFile,
+                here,
+                format!("{} holds no YAML document", source.path),
+            )
+            .with_help("delete the file, or add the spec it was meant to hold"),
+        );
+    }
+    let text = read::Text {
+        file,
+        text: &source.text,
+        lines: &source.lines,
+    };
+    for document in &stream.documents {
+        let Some(root) = &document.root else { continue };
+        for root in list_items(root) {
+            match read::read_document(text, root, default_namespace, &mut result.diagnostics) {
+                read::DocumentOutcome::Workload(mut workload) => {
+                    workload.valid &= !document.damaged;
+                    result.workloads.push(*workload);
+                }
+                read::DocumentOutcome::Skipped => result.skipped += 1,
+                read::DocumentOutcome::Broken => {}
+            }
+        }
+    }
+    result
+}
+
+/// The documents of a `kind: List` (what `kubectl get -o yaml` prints), or
+/// the document itself.
+fn list_items(root: &yaml::Node) -> Vec<&yaml::Node> {
+    let is_list = root.get("apiVersion").and_then(yaml::Node::as_str) == Some("v1")
+        && root.get("kind").and_then(yaml::Node::as_str) == Some("List");
+    match root.get("items").and_then(yaml::Node::as_sequence) {
+        Some(items) if is_list => items.iter().collect(),
+        _ => vec![root],
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "sizes are shown with one decimal"
+)]
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }

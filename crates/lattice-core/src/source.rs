@@ -24,7 +24,10 @@ impl Span {
     /// A span from `start` to `end` (bytes).
     #[must_use]
     pub fn new(start: usize, end: usize) -> Self {
-        Self { start: start as u32, end: end.max(start) as u32 }
+        Self {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
     }
 
     /// An empty span at `offset`.
@@ -71,7 +74,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32),
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| (i + 1) as u32),
         );
         Self { starts }
     }
@@ -104,7 +110,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_start(line);
         let column = text[start..offset].chars().count() + 1;
-        LineCol { line: line as u32 + 1, column: column as u32 }
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
     }
 
     /// Byte offset of the 0-based `line` and 0-based character column `col`,
@@ -113,7 +122,10 @@ impl LineIndex {
     pub fn offset_of(&self, text: &str, line: usize, col: usize) -> usize {
         let start = self.line_start(line);
         let end = self.line_end(text, line);
-        text[start..end].char_indices().nth(col).map_or(end, |(i, _)| start + i)
+        text[start..end]
+            .char_indices()
+            .nth(col)
+            .map_or(end, |(i, _)| start + i)
     }
 
     /// Byte offset of the end of 0-based `line`, before its `\r\n` or `\n`.
@@ -162,7 +174,11 @@ impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         let text = text.into();
         let lines = LineIndex::new(&text);
-        Self { path: path.into(), text, lines }
+        Self {
+            path: path.into(),
+            text,
+            lines,
+        }
     }
 
     /// 1-based line and column of byte `offset`.
@@ -202,7 +218,10 @@ impl SourceMap {
 
     /// All files with their ids, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// Number of files.
@@ -228,7 +247,13 @@ mod tests {
         let offset = "name: café\nnext: ".len();
         assert_eq!(file.line_col(offset), LineCol { line: 2, column: 7 });
         let after_e = "name: caf".len();
-        assert_eq!(file.line_col(after_e + 2), LineCol { line: 1, column: 11 });
+        assert_eq!(
+            file.line_col(after_e + 2),
+            LineCol {
+                line: 1,
+                column: 11
+            }
+        );
     }
 
     #[test]

@@ -1,0 +1,413 @@
+//! The relational diagnostics: declarations without a counterpart, unknown
+//! peers, wildcards, self-references and callees without ports, each with
+//! the counterpart's spec as a related location and, where one exists, the
+//! exact lines that fix it.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Code, Diagnostic, Fix, Severity};
+use crate::graph::{Graph, WorkloadIndex};
+use crate::model::{
+    Declaration, DeclarationSource, InsertPoint, Peer, ServiceId, Workload, WorkloadKind,
+};
+use crate::names::closest;
+use crate::source::Location;
+
+/// Which side of an agreement a declaration is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The caller's outbound call.
+    Outbound,
+    /// The callee's inbound acceptance.
+    Inbound,
+}
+
+/// Report every relational problem of `graph`.
+#[must_use]
+pub fn check(graph: &Graph) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (a, workload) in graph.workloads.iter().enumerate() {
+        for declaration in &workload.outbound {
+            check_outbound(graph, a, declaration, &mut out);
+        }
+        for declaration in &workload.inbound {
+            check_inbound(graph, a, declaration, &mut out);
+        }
+        if let Some(span) = workload.depends_all {
+            out.push(
+                Diagnostic::new(
+                    Code::Wildcard,
+                    Location {
+                        file: workload.file,
+                        span,
+                    },
+                    format!(
+                        "{} calls every service that accepts it (`dependsAll`)",
+                        workload.id
+                    ),
+                )
+                .with_label("escape hatch")
+                .with_help("list the services it calls under `dependencies` instead"),
+            );
+        }
+    }
+    check_ports(graph, &mut out);
+    out
+}
+
+fn check_outbound(
+    graph: &Graph,
+    a: WorkloadIndex,
+    declaration: &Declaration,
+    out: &mut Vec<Diagnostic>,
+) {
+    let caller = &graph.workloads[a];
+    let Peer::Named(peer) = &declaration.peer else {
+        return;
+    };
+    let here = Location {
+        file: caller.file,
+        span: declaration.span,
+    };
+    if *peer == caller.id {
+        out.push(self_reference(caller, here));
+        return;
+    }
+    let Some(b) = graph.get(peer) else {
+        out.push(unknown(graph, caller, peer, here, Side::Outbound));
+        return;
+    };
+    if graph.acceptance(b, &caller.id).is_some() {
+        return;
+    }
+    let callee = &graph.workloads[b];
+    let fix = counterpart_fix(callee, &caller.id, Side::Inbound);
+    let mut d = Diagnostic::new(
+        Code::UnmatchedOutbound,
+        here,
+        format!(
+            "{} calls {}, but {} does not accept it: no policy is generated and the calls are denied",
+            caller.id, callee.id, callee.id.name
+        ),
+    )
+    .with_label(format!("outbound declaration to {}", callee.id))
+    .with_related(callee.name_location(), format!("{} is defined here, without an inbound declaration for {}", callee.id, caller.id.name));
+    if fix.is_none() {
+        d = d.with_help(format!(
+            "add an inbound declaration for {} to the spec of {}",
+            caller.id, callee.id
+        ));
+    }
+    out.push(d.with_fix(fix));
+}
+
+fn check_inbound(
+    graph: &Graph,
+    b: WorkloadIndex,
+    declaration: &Declaration,
+    out: &mut Vec<Diagnostic>,
+) {
+    let callee = &graph.workloads[b];
+    let here = Location {
+        file: callee.file,
+        span: declaration.span,
+    };
+    let peer = match &declaration.peer {
+        Peer::Named(peer) => peer,
+        Peer::Any(scope) => {
+            let whom = match scope {
+                Some(ns) => format!("every caller in namespace {ns}"),
+                None => "every caller in every namespace".to_owned(),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::Wildcard,
+                    here,
+                    format!("{} accepts {whom} that declares a call to it", callee.id),
+                )
+                .with_label("wildcard acceptance")
+                .with_help(
+                    "name each caller in its own inbound declaration, so every path is reviewed",
+                ),
+            );
+            return;
+        }
+    };
+    if *peer == callee.id {
+        // The outbound half of `direction: both` already reported it.
+        if declaration.source != (DeclarationSource::Resource { both: true }) {
+            out.push(self_reference(callee, here));
+        }
+        return;
+    }
+    let Some(a) = graph.get(peer) else {
+        out.push(unknown(graph, callee, peer, here, Side::Inbound));
+        return;
+    };
+    let caller = &graph.workloads[a];
+    if graph.call(a, &callee.id).is_some() || caller.depends_all.is_some() {
+        return;
+    }
+    if let Some(d) = renamed_call(graph, caller, callee, here) {
+        out.push(d);
+        return;
+    }
+    let fix = counterpart_fix(caller, &callee.id, Side::Outbound);
+    let mut d = Diagnostic::new(
+        Code::UnmatchedInbound,
+        here,
+        format!(
+            "{} accepts {}, but {} does not call it: a stale or one-sided acceptance",
+            callee.id, caller.id, caller.id.name
+        ),
+    )
+    .with_label(format!("inbound declaration from {}", caller.id))
+    .with_related(
+        caller.name_location(),
+        format!(
+            "{} is defined here, without an outbound declaration to {}",
+            caller.id, callee.id.name
+        ),
+    )
+    .with_help(format!(
+        "remove this declaration if {} no longer calls {}",
+        caller.id.name, callee.id.name
+    ));
+    if fix.is_some() {
+        d = d.with_help(format!(
+            "or, if it should, declare the call in the spec of {}",
+            caller.id
+        ));
+    }
+    out.push(d.with_fix(fix));
+}
+
+/// An acceptance whose caller does call, but under a name that exists
+/// nowhere and looks like this callee's: the callee was renamed and the
+/// caller's spec still uses the old name. The fix is the rename, not a new
+/// declaration.
+fn renamed_call(
+    graph: &Graph,
+    caller: &Workload,
+    callee: &Workload,
+    here: Location,
+) -> Option<Diagnostic> {
+    let stale = caller.outbound.iter().find(|d| match &d.peer {
+        Peer::Named(p) => {
+            p.namespace == callee.id.namespace
+                && graph.get(p).is_none()
+                && closest(&p.name, [callee.id.name.as_str()]).is_some()
+        }
+        Peer::Any(_) => false,
+    })?;
+    let Peer::Named(old) = &stale.peer else {
+        return None;
+    };
+    Some(
+        Diagnostic::new(
+            Code::UnmatchedInbound,
+            here,
+            format!(
+                "{} accepts {}, but {} calls {} instead, which is defined nowhere: a renamed service?",
+                callee.id, caller.id, caller.id.name, old.name
+            ),
+        )
+        .with_label(format!("inbound declaration from {}", caller.id))
+        .with_related(
+            Location { file: caller.file, span: stale.span },
+            format!("{} still calls the old name {}", caller.id, old.name),
+        )
+        .with_help(format!(
+            "rename `{}` to `{}` in the spec of {} (or set `id: {}` on that entry)",
+            old.name, callee.id.name, caller.id, callee.id.name
+        )),
+    )
+}
+
+fn self_reference(workload: &Workload, here: Location) -> Diagnostic {
+    Diagnostic::new(
+        Code::SelfReference,
+        here,
+        format!(
+            "{} names itself; traffic within a service needs no agreement",
+            workload.id
+        ),
+    )
+    .with_label("names its own service")
+    .with_help("remove this declaration")
+}
+
+fn unknown(
+    graph: &Graph,
+    declarer: &Workload,
+    peer: &ServiceId,
+    here: Location,
+    side: Side,
+) -> Diagnostic {
+    let known_namespace = graph.by_namespace.contains_key(&peer.namespace);
+    let (verb, label) = match side {
+        Side::Outbound => ("calls", "outbound declaration"),
+        Side::Inbound => ("accepts", "inbound declaration"),
+    };
+    let message = if known_namespace {
+        format!("{} {verb} {peer}, which is defined nowhere", declarer.id)
+    } else {
+        format!(
+            "{} {verb} {peer}, which is defined nowhere in the analyzed specs; namespace {} is not among them",
+            declarer.id, peer.namespace
+        )
+    };
+    let mut d = Diagnostic::new(Code::UnknownService, here, message)
+        .with_label(format!("{label} naming an unknown service"));
+    if !known_namespace {
+        d = d.with_severity(Severity::Warning);
+    }
+    if let Some((suggestion, index)) = suggest(graph, peer) {
+        let target = &graph.workloads[index];
+        d = d.with_help(suggestion).with_related(
+            target.name_location(),
+            format!("{} is defined here", target.id),
+        );
+    } else if !known_namespace {
+        d = d.with_help(format!(
+            "analyze the specs of namespace {} too, or check the `namespace` field",
+            peer.namespace
+        ));
+    }
+    d
+}
+
+/// "Did you mean": the same name in another namespace, else the closest name
+/// in the peer's namespace (a renamed service is the usual cause).
+fn suggest(graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
+    if let Some(&i) = graph.by_name.get(&peer.name).and_then(|v| v.first()) {
+        let found = &graph.workloads[i].id;
+        return Some((
+            format!(
+                "did you mean {found}? {} exists in namespace {}: set `namespace: {}`",
+                found.name, found.namespace, found.namespace
+            ),
+            i,
+        ));
+    }
+    let candidates = graph.by_namespace.get(&peer.namespace)?;
+    let names = candidates
+        .iter()
+        .map(|&i| graph.workloads[i].id.name.as_str());
+    let best = closest(&peer.name, names)?;
+    let i = *candidates
+        .iter()
+        .find(|&&i| graph.workloads[i].id.name == best)?;
+    Some((format!("did you mean `{best}`? (a renamed service?)"), i))
+}
+
+fn check_ports(graph: &Graph, out: &mut Vec<Diagnostic>) {
+    let mut reported = HashSet::new();
+    for agreement in &graph.agreements {
+        let callee = &graph.workloads[agreement.callee];
+        if !callee.ports.is_empty() || !reported.insert(agreement.callee) {
+            continue;
+        }
+        let callers: Vec<String> = graph
+            .agreements
+            .iter()
+            .filter(|g| g.callee == agreement.callee)
+            .map(|g| graph.workloads[g.caller].id.to_string())
+            .collect();
+        let (field, example) = match callee.kind {
+            WorkloadKind::Service => ("spec.workload.service.ports", "`http: {port: 8080}`"),
+            WorkloadKind::MeshMember => ("spec.ports", "`- {port: 8080, name: http}`"),
+        };
+        out.push(
+            Diagnostic::new(
+                Code::NoPorts,
+                callee.name_location(),
+                format!(
+                    "{} accepts {} but exposes no port, so its agreements compile to no rule",
+                    callee.id,
+                    callers.join(", ")
+                ),
+            )
+            .with_label("callee without ports")
+            .with_help(format!(
+                "declare the ports it serves under `{field}`, e.g. {example}"
+            )),
+        );
+    }
+}
+
+/// The lines that add `peer` as a declaration of `side` to `workload`'s
+/// document, in that document's indentation, or `None` when the document's
+/// layout (flow style, no `spec`) leaves no safe place.
+#[must_use]
+pub fn counterpart_fix(workload: &Workload, peer: &ServiceId, side: Side) -> Option<Fix> {
+    let point = match side {
+        Side::Outbound => workload.insert.outbound.as_ref()?,
+        Side::Inbound => workload.insert.inbound.as_ref()?,
+    };
+    let cross_namespace = peer.namespace != workload.id.namespace;
+    let mut text = String::new();
+    if point.needs_newline {
+        text.push('\n');
+    }
+    text.push_str(&point.prefix);
+    match workload.kind {
+        WorkloadKind::Service => {
+            service_entry(&mut text, point, workload, peer, side, cross_namespace)
+        }
+        WorkloadKind::MeshMember => list_item(&mut text, point, peer, cross_namespace),
+    }
+    let what = match side {
+        Side::Outbound => format!("declare the call to {peer}"),
+        Side::Inbound => format!("accept {peer}"),
+    };
+    Some(Fix {
+        description: format!("{what} in the spec of {}", workload.id),
+        file: workload.file,
+        line: point.line,
+        insert: text,
+    })
+}
+
+fn service_entry(
+    text: &mut String,
+    point: &InsertPoint,
+    workload: &Workload,
+    peer: &ServiceId,
+    side: Side,
+    cross_namespace: bool,
+) {
+    let taken = |k: &str| workload.insert.taken_keys.iter().any(|t| t == k);
+    let direction = match side {
+        Side::Outbound => "outbound",
+        Side::Inbound => "inbound",
+    };
+    let key = if !taken(&peer.name) {
+        peer.name.clone()
+    } else {
+        let mut key = format!("{}-{direction}", peer.name);
+        if taken(&key) && cross_namespace {
+            key = format!("{}-{}-{direction}", peer.name, peer.namespace);
+        }
+        key
+    };
+    let pad = " ".repeat(point.indent);
+    let inner = " ".repeat(point.indent + point.step);
+    text.push_str(&format!(
+        "{pad}{key}:\n{inner}type: service\n{inner}direction: {direction}\n"
+    ));
+    if key != peer.name {
+        text.push_str(&format!("{inner}id: {}\n", peer.name));
+    }
+    if cross_namespace {
+        text.push_str(&format!("{inner}namespace: {}\n", peer.namespace));
+    }
+}
+
+fn list_item(text: &mut String, point: &InsertPoint, peer: &ServiceId, cross_namespace: bool) {
+    let pad = " ".repeat(point.indent);
+    text.push_str(&format!("{pad}- name: {}\n", peer.name));
+    if cross_namespace {
+        text.push_str(&format!("{pad}  namespace: {}\n", peer.namespace));
+    }
+}

@@ -1,0 +1,178 @@
+//! The agreement graph: every workload indexed by its id, and the agreements
+//! that matching outbound and inbound declarations make.
+//!
+//! An agreement A -> B exists when A declares an outbound call to B and B
+//! accepts A, by name or by a wildcard. A mesh member's `dependsAll` stands
+//! for an outbound declaration to every service that names it in an inbound
+//! declaration; it never meets a wildcard, so at least one side of every
+//! agreement names the other.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::model::{Declaration, Peer, ServiceId, Workload};
+
+/// Index of a workload in [`Graph::workloads`].
+pub type WorkloadIndex = usize;
+
+/// How the callee's consent was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consent {
+    /// A declaration naming the other side; the index is into the workload's
+    /// `outbound` or `inbound` list.
+    Named(usize),
+    /// A wildcard inbound declaration (index into `inbound`).
+    Wildcard(usize),
+    /// The caller's `dependsAll`.
+    DependsAll,
+}
+
+/// One agreement A -> B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    /// A, the caller.
+    pub caller: WorkloadIndex,
+    /// B, the callee.
+    pub callee: WorkloadIndex,
+    /// The caller's side.
+    pub outbound: Consent,
+    /// The callee's side.
+    pub inbound: Consent,
+}
+
+/// Every workload of an analysis and the agreements between them.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    /// Workloads in input order; duplicates of an id are not included.
+    pub workloads: Vec<Workload>,
+    /// Workload by id.
+    pub index: HashMap<ServiceId, WorkloadIndex>,
+    /// Names by namespace, for suggestions.
+    pub by_namespace: HashMap<String, Vec<WorkloadIndex>>,
+    /// Namespaces by name, to suggest `namespace:` for a right name in the wrong namespace.
+    pub by_name: HashMap<String, Vec<WorkloadIndex>>,
+    /// Agreements, sorted by caller then callee.
+    pub agreements: Vec<Agreement>,
+}
+
+impl Graph {
+    /// Build the index and the agreements. `workloads` must hold unique ids.
+    #[must_use]
+    pub fn new(workloads: Vec<Workload>) -> Self {
+        let mut graph = Graph {
+            workloads,
+            ..Graph::default()
+        };
+        for (i, w) in graph.workloads.iter().enumerate() {
+            graph.index.insert(w.id.clone(), i);
+            graph
+                .by_namespace
+                .entry(w.id.namespace.clone())
+                .or_default()
+                .push(i);
+            graph.by_name.entry(w.id.name.clone()).or_default().push(i);
+        }
+        graph.agreements = graph.match_declarations();
+        graph
+    }
+
+    /// The workload with `id`.
+    #[must_use]
+    pub fn get(&self, id: &ServiceId) -> Option<WorkloadIndex> {
+        self.index.get(id).copied()
+    }
+
+    /// How `callee` accepts `caller`: a declaration naming it first, else a
+    /// wildcard covering it.
+    #[must_use]
+    pub fn acceptance(&self, callee: WorkloadIndex, caller: &ServiceId) -> Option<Consent> {
+        let inbound = &self.workloads[callee].inbound;
+        let named = inbound
+            .iter()
+            .position(|d| d.peer == Peer::Named(caller.clone()));
+        if let Some(i) = named {
+            return Some(Consent::Named(i));
+        }
+        inbound
+            .iter()
+            .position(|d| matches!(&d.peer, Peer::Any(ns) if ns.as_ref().is_none_or(|ns| *ns == caller.namespace)))
+            .map(Consent::Wildcard)
+    }
+
+    /// Whether `caller` declares a call to `callee` by name.
+    #[must_use]
+    pub fn call(&self, caller: WorkloadIndex, callee: &ServiceId) -> Option<usize> {
+        self.workloads[caller]
+            .outbound
+            .iter()
+            .position(|d| d.peer == Peer::Named(callee.clone()))
+    }
+
+    fn match_declarations(&self) -> Vec<Agreement> {
+        let mut seen = BTreeSet::new();
+        let mut agreements = Vec::new();
+        for (a, caller) in self.workloads.iter().enumerate() {
+            for (i, declaration) in caller.outbound.iter().enumerate() {
+                let Peer::Named(peer) = &declaration.peer else {
+                    continue;
+                };
+                let Some(b) = self.get(peer) else { continue };
+                if b == a || !seen.insert((a, b)) {
+                    continue;
+                }
+                if let Some(inbound) = self.acceptance(b, &caller.id) {
+                    agreements.push(Agreement {
+                        caller: a,
+                        callee: b,
+                        outbound: Consent::Named(i),
+                        inbound,
+                    });
+                }
+            }
+            if caller.depends_all.is_some() {
+                for (b, callee) in self.workloads.iter().enumerate() {
+                    if b == a || seen.contains(&(a, b)) {
+                        continue;
+                    }
+                    let named = callee
+                        .inbound
+                        .iter()
+                        .position(|d| d.peer == Peer::Named(caller.id.clone()));
+                    if let Some(j) = named {
+                        seen.insert((a, b));
+                        agreements.push(Agreement {
+                            caller: a,
+                            callee: b,
+                            outbound: Consent::DependsAll,
+                            inbound: Consent::Named(j),
+                        });
+                    }
+                }
+            }
+        }
+        agreements.sort_by(|x, y| {
+            let key = |g: &Agreement| (&self.workloads[g.caller].id, &self.workloads[g.callee].id);
+            key(x).cmp(&key(y))
+        });
+        agreements
+    }
+
+    /// The declaration behind a consent on the outbound side.
+    #[must_use]
+    pub fn outbound_declaration(&self, agreement: &Agreement) -> Option<&Declaration> {
+        match agreement.outbound {
+            Consent::Named(i) => self.workloads[agreement.caller].outbound.get(i),
+            _ => None,
+        }
+    }
+
+    /// The declaration behind a consent on the inbound side.
+    #[must_use]
+    pub fn inbound_declaration(&self, agreement: &Agreement) -> Option<&Declaration> {
+        match agreement.inbound {
+            Consent::Named(i) | Consent::Wildcard(i) => {
+                self.workloads[agreement.callee].inbound.get(i)
+            }
+            Consent::DependsAll => None,
+        }
+    }
+}
