@@ -4,6 +4,7 @@
 //! exact lines that fix it.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use crate::diagnostic::{Code, Diagnostic, Fix, Severity};
 use crate::graph::{Graph, WorkloadIndex};
@@ -353,7 +354,7 @@ pub fn counterpart_fix(workload: &Workload, peer: &ServiceId, side: Side) -> Opt
     text.push_str(&point.prefix);
     match workload.kind {
         WorkloadKind::Service => {
-            service_entry(&mut text, point, workload, peer, side, cross_namespace)
+            service_entry(&mut text, point, workload, peer, side, cross_namespace);
         }
         WorkloadKind::MeshMember => list_item(&mut text, point, peer, cross_namespace),
     }
@@ -382,32 +383,33 @@ fn service_entry(
         Side::Outbound => "outbound",
         Side::Inbound => "inbound",
     };
-    let key = if !taken(&peer.name) {
-        peer.name.clone()
-    } else {
+    let key = if taken(&peer.name) {
         let mut key = format!("{}-{direction}", peer.name);
         if taken(&key) && cross_namespace {
             key = format!("{}-{}-{direction}", peer.name, peer.namespace);
         }
         key
+    } else {
+        peer.name.clone()
     };
     let pad = " ".repeat(point.indent);
     let inner = " ".repeat(point.indent + point.step);
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         "{pad}{key}:\n{inner}type: service\n{inner}direction: {direction}\n"
-    ));
+    );
     if key != peer.name {
-        text.push_str(&format!("{inner}id: {}\n", peer.name));
+        let _ = writeln!(text, "{inner}id: {}", peer.name);
     }
     if cross_namespace {
-        text.push_str(&format!("{inner}namespace: {}\n", peer.namespace));
+        let _ = writeln!(text, "{inner}namespace: {}", peer.namespace);
     }
 }
 
 fn list_item(text: &mut String, point: &InsertPoint, peer: &ServiceId, cross_namespace: bool) {
     let pad = " ".repeat(point.indent);
-    text.push_str(&format!("{pad}- name: {}\n", peer.name));
+    let _ = writeln!(text, "{pad}- name: {}", peer.name);
     if cross_namespace {
-        text.push_str(&format!("{pad}  namespace: {}\n", peer.namespace));
+        let _ = writeln!(text, "{pad}  namespace: {}", peer.namespace);
     }
 }

@@ -1,7 +1,7 @@
 //! The analysis core of `kubectl-lattice`.
 //!
-//! It reads Lattice specs (`lattice.dev/v1alpha1` LatticeService and
-//! LatticeMeshMember) from text with exact source spans, builds the agreement
+//! It reads Lattice specs (`lattice.dev/v1alpha1` `LatticeService` and
+//! `LatticeMeshMember`) from text with exact source spans, builds the agreement
 //! graph, and reports [`Diagnostic`]s. It does no I/O and knows nothing of
 //! terminals, editors or Kubernetes clients: the front ends hand it
 //! [`Input`]s and render what comes back.
@@ -65,9 +65,9 @@ impl Default for Options {
 pub struct Summary {
     /// Files read (or attempted).
     pub files: usize,
-    /// LatticeService documents accepted into the graph.
+    /// `LatticeService` documents accepted into the graph.
     pub services: usize,
-    /// LatticeMeshMember documents accepted into the graph.
+    /// `LatticeMeshMember` documents accepted into the graph.
     pub mesh_members: usize,
     /// Agreements found.
     pub agreements: usize,

@@ -1,5 +1,5 @@
-//! The Lattice model after reading: workloads (LatticeServices and
-//! LatticeMeshMembers) with their declarations, ports and where each came from.
+//! The Lattice model after reading: workloads (`LatticeServices` and
+//! `LatticeMeshMembers`) with their declarations, ports and where each came from.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,14 +73,14 @@ pub enum Peer {
 /// Where a declaration was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeclarationSource {
-    /// A LatticeService `spec.workload.resources` entry.
+    /// A `LatticeService` `spec.workload.resources` entry.
     Resource {
         /// Whether it says `direction: both`.
         both: bool,
     },
-    /// A LatticeMeshMember `spec.allowedCallers` item.
+    /// A `LatticeMeshMember` `spec.allowedCallers` item.
     AllowedCaller,
-    /// A LatticeMeshMember `spec.dependencies` item.
+    /// A `LatticeMeshMember` `spec.dependencies` item.
     Dependency,
 }
 
@@ -150,17 +150,17 @@ pub struct InsertPoint {
 /// Where a workload's declarations of each side go, when a fix must add one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InsertPoints {
-    /// For a LatticeService: the `resources` mapping (both sides).
-    /// For a LatticeMeshMember: the `dependencies` list.
+    /// For a `LatticeService`: the `resources` mapping (both sides).
+    /// For a `LatticeMeshMember`: the `dependencies` list.
     pub outbound: Option<InsertPoint>,
-    /// For a LatticeService: the `resources` mapping.
-    /// For a LatticeMeshMember: the `allowedCallers` list.
+    /// For a `LatticeService`: the `resources` mapping.
+    /// For a `LatticeMeshMember`: the `allowedCallers` list.
     pub inbound: Option<InsertPoint>,
     /// Keys already used under `resources`, so an inserted key never collides.
     pub taken_keys: Vec<String>,
 }
 
-/// A LatticeService or LatticeMeshMember as read from one document.
+/// A `LatticeService` or `LatticeMeshMember` as read from one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Workload {
     /// Namespace and name.

@@ -31,7 +31,7 @@ const PEER_AUTH: [&str; 3] = ["Strict", "Permissive", "Webhook"];
 /// What one document turned out to be.
 #[derive(Debug)]
 pub enum DocumentOutcome {
-    /// A LatticeService or LatticeMeshMember (possibly with errors).
+    /// A `LatticeService` or `LatticeMeshMember` (possibly with errors).
     Workload(Box<Workload>),
     /// Some other document, skipped.
     Skipped,
@@ -197,7 +197,14 @@ impl Reader<'_, '_> {
             return None;
         };
         match scalar.text.parse::<i64>() {
-            Ok(n) if (1..=65535).contains(&n) => Some(n as u16),
+            Ok(n) if n >= 1 => u16::try_from(n).ok().or_else(|| {
+                self.invalid(
+                    node.span,
+                    field,
+                    format!("{} is out of range 1-65535", scalar.text),
+                );
+                None
+            }),
             _ => {
                 self.invalid(
                     node.span,
@@ -233,10 +240,7 @@ impl Reader<'_, '_> {
     }
 
     fn workload(&mut self, root: &Node, default_namespace: &str) -> Option<Workload> {
-        let Some(root_entries) = root.as_mapping() else {
-            return None;
-        };
-        let _ = root_entries;
+        root.as_mapping()?;
         let Some(metadata) = root.get("metadata") else {
             self.invalid(
                 Span::new(root.span.start as usize, root.span.start as usize),
@@ -286,13 +290,10 @@ impl Reader<'_, '_> {
             valid: true,
             insert: InsertPoints::default(),
         };
-        let spec = match root.get("spec") {
-            Some(spec) => spec,
-            None => {
-                let key = root.entry("metadata").map_or(root.span, |e| e.key.span);
-                self.invalid(key, "spec", "is missing");
-                return Some(workload);
-            }
+        let Some(spec) = root.get("spec") else {
+            let key = root.entry("metadata").map_or(root.span, |e| e.key.span);
+            self.invalid(key, "spec", "is missing");
+            return Some(workload);
         };
         if self.mapping(spec, "spec").is_none() {
             return Some(workload);
@@ -648,15 +649,14 @@ impl Reader<'_, '_> {
         let Some(port) = self.port_number(port_node, &format!("{field}.port")) else {
             return;
         };
-        let name = match item.get("name") {
-            Some(n) => match self.dns_label(n, &format!("{field}.name"), "port name") {
+        let name = if let Some(n) = item.get("name") {
+            match self.dns_label(n, &format!("{field}.name"), "port name") {
                 Some(n) => n,
                 None => return,
-            },
-            None => {
-                self.invalid(item.span, &format!("{field}.name"), "is missing");
-                return;
             }
+        } else {
+            self.invalid(item.span, &format!("{field}.name"), "is missing");
+            return;
         };
         if let Some(auth) = item.get("peerAuth") {
             self.one_of(auth, &format!("{field}.peerAuth"), &PEER_AUTH);
@@ -859,7 +859,7 @@ fn list_insert_point(text: Text<'_>, spec: &Node, field: &str, step: usize) -> O
     // Follow the document's own list style: dashes under the key, or indented.
     let dash_offset = spec_entries
         .iter()
-        .filter_map(|e| {
+        .find_map(|e| {
             let first = e.value.as_sequence()?.first()?;
             if e.value.is_flow(text.text) {
                 return None;
@@ -869,7 +869,6 @@ fn list_insert_point(text: Text<'_>, spec: &Node, field: &str, step: usize) -> O
                     .saturating_sub(2 + text.column(e.key.span.start)),
             )
         })
-        .next()
         .unwrap_or(0);
     match spec.entry(field) {
         Some(entry) if entry.value.is_null() => {

@@ -301,7 +301,7 @@ impl Builder<'_> {
                     }),
                     span,
                 };
-                self.finish(node, anchor)?;
+                self.finish(node, anchor);
             }
             Event::MappingStart(anchor, _) => {
                 self.push(Frame::Mapping {
@@ -359,7 +359,7 @@ impl Builder<'_> {
                         )
                     }
                 };
-                self.finish(node, anchor)?;
+                self.finish(node, anchor);
             }
             Event::Alias(id) => {
                 let Some(node) = self
@@ -386,7 +386,7 @@ impl Builder<'_> {
                         first: None,
                     });
                 }
-                self.finish(node, 0)?;
+                self.finish(node, 0);
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
@@ -409,7 +409,7 @@ impl Builder<'_> {
     }
 
     /// Attach a completed node to its parent, or make it the document root.
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+    fn finish(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
             self.anchors.push((anchor, node.clone()));
         }
@@ -443,7 +443,6 @@ impl Builder<'_> {
                 }
             },
         }
-        Ok(())
     }
 }
 
@@ -529,6 +528,7 @@ fn describe_scan_error(info: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn parse_str(text: &str) -> Stream {
         parse(text, &LineIndex::new(text))
@@ -618,7 +618,8 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {
             let prev = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+            let refs = vec![format!("*a{prev}"); 10].join(", ");
+            writeln!(text, "a{i}: &a{i} [{refs}]").unwrap();
         }
         let stream = parse_str(&text);
         assert!(
