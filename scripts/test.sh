@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a fresh Debian 12 machine.
+#
+# Installs what the suite needs (Debian packages, a Python virtualenv, npm
+# packages), each step idempotent and cached under .cache/ (or
+# $LATTICE_CACHE), then runs: formatting, lints, the Rust tests including
+# those that need the installed tools, the docs build, and the end-to-end
+# tests that drive the real binary through kubectl and check SARIF against
+# its JSON schema.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cache=${LATTICE_CACHE:-$root/.cache}
+mkdir -p "$cache"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# Re-run a setup step only when its inputs changed: $1 names the step, the
+# rest of the arguments are the files whose content decides.
+fresh() {
+  local name=$1
+  shift
+  local stamp="$cache/$name.stamp"
+  local want
+  want=$(cat "$@" | sha256sum | cut -d' ' -f1)
+  [[ -f $stamp && $(cat "$stamp") == "$want" ]]
+}
+stamp() {
+  local name=$1
+  shift
+  cat "$@" | sha256sum | cut -d' ' -f1 >"$cache/$name.stamp"
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    step "apt-get install ${missing[*]}"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+step "tools"
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 2; }
+command -v python3 >/dev/null || apt_install python3 python3-venv
+command -v npm >/dev/null || apt_install nodejs npm
+# kubectl: the machine image ships one; Debian's kubernetes-client is the fallback.
+command -v kubectl >/dev/null || apt_install kubernetes-client
+cargo --version
+python3 --version
+kubectl version --client 2>/dev/null | head -n 1
+
+step "python virtualenv (.cache/venv)"
+venv="$cache/venv"
+if ! fresh venv tests/e2e/requirements.txt || [[ ! -x $venv/bin/python ]]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+  stamp venv tests/e2e/requirements.txt
+fi
+
+step "npm packages (.cache/npm)"
+npm_dir="$cache/npm"
+if ! fresh npm tests/e2e/package.json || [[ ! -d $npm_dir/node_modules ]]; then
+  rm -rf "$npm_dir"
+  mkdir -p "$npm_dir"
+  cp tests/e2e/package.json "$npm_dir/"
+  (cd "$npm_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  stamp npm tests/e2e/package.json
+fi
+export LATTICE_SARIF_SCHEMA="$npm_dir/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "cargo doc"
+RUSTDOCFLAGS=-Dwarnings cargo doc --locked --workspace --no-deps --quiet
+
+step "cargo test"
+# Tests marked #[ignore] need the tools installed above; they run here.
+CI=true cargo test --locked --workspace -- --include-ignored
+
+step "end-to-end tests (pytest)"
+cargo build --locked --quiet --bin kubectl-lattice
+export LATTICE_BIN="$root/target/debug/kubectl-lattice"
+"$venv/bin/python" -m pytest -q tests/e2e
