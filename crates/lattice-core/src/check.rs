@@ -195,33 +195,51 @@ fn renamed_call(
 ) -> Option<Diagnostic> {
     let stale = caller.outbound.iter().find(|d| match &d.peer {
         Peer::Named(p) => {
-            p.namespace == callee.id.namespace
-                && graph.get(p).is_none()
-                && closest(&p.name, [callee.id.name.as_str()]).is_some()
+            graph.get(p).is_none()
+                && (p.name == callee.id.name
+                    || (p.namespace == callee.id.namespace
+                        && closest(&p.name, [callee.id.name.as_str()]).is_some()))
         }
         Peer::Any(_) => false,
     })?;
     let Peer::Named(old) = &stale.peer else {
         return None;
     };
+    let (what, help) = if old.name == callee.id.name {
+        (
+            "a namespace mismatch?",
+            format!(
+                "set `namespace: {}` on that entry in the spec of {}",
+                callee.id.namespace, caller.id
+            ),
+        )
+    } else {
+        (
+            "a renamed service?",
+            format!(
+                "rename `{}` to `{}` in the spec of {} (or set `id: {}` on that entry)",
+                old.name, callee.id.name, caller.id, callee.id.name
+            ),
+        )
+    };
     Some(
         Diagnostic::new(
             Code::UnmatchedInbound,
             here,
             format!(
-                "{} accepts {}, but {} calls {} instead, which is defined nowhere: a renamed service?",
-                callee.id, caller.id, caller.id.name, old.name
+                "{} accepts {}, but {} calls {old} instead, which is defined nowhere: {what}",
+                callee.id, caller.id, caller.id.name
             ),
         )
         .with_label(format!("inbound declaration from {}", caller.id))
         .with_related(
-            Location { file: caller.file, span: stale.span },
-            format!("{} still calls the old name {}", caller.id, old.name),
+            Location {
+                file: caller.file,
+                span: stale.span,
+            },
+            format!("{} calls {old} here", caller.id),
         )
-        .with_help(format!(
-            "rename `{}` to `{}` in the spec of {} (or set `id: {}` on that entry)",
-            old.name, callee.id.name, caller.id, callee.id.name
-        )),
+        .with_help(help),
     )
 }
 

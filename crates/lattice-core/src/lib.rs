@@ -205,7 +205,7 @@ fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult 
     let bytes = match input.content {
         InputContent::Bytes(bytes) => bytes,
         InputContent::Unreadable(reason) => {
-            let message = format!("{} could not be read: {reason}", result.source.path);
+            let message = format!("this file could not be read: {reason}");
             result.diagnostics.push(
                 Diagnostic::new(Code::IoError, here, message)
                     .with_help("fix the file's permissions or link, or leave it out of the paths"),
@@ -214,8 +214,7 @@ fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult 
         }
         InputContent::TooLarge { size, limit } => {
             let message = format!(
-                "{} is {:.1} MiB, over the {:.1} MiB limit, and was not read",
-                result.source.path,
+                "this file is {:.1} MiB, over the {:.1} MiB limit, and was not read",
                 mib(size),
                 mib(limit)
             );
@@ -239,8 +238,8 @@ fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult 
                     Code::InvalidYaml,
                     Location { file, span: Span::new(valid, valid + 1) },
                     format!(
-                        "{} is not UTF-8 text (invalid byte at line {}, column {}); YAML must be UTF-8",
-                        result.source.path, at.line, at.column
+                        "this file is not UTF-8 text (invalid byte at line {}, column {}); YAML must be UTF-8",
+                        at.line, at.column
                     ),
                 )
                 .with_label("not UTF-8")
@@ -259,7 +258,7 @@ fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult 
                 file,
                 span: error.span,
             },
-            format!("{}: {}", source.path, error.message),
+            error.message.clone(),
         );
         if let Some(first) = error.first {
             d = d
@@ -277,12 +276,8 @@ fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult 
     }
     if stream.errors.is_empty() && stream.documents.iter().all(|d| d.root.is_none()) {
         result.diagnostics.push(
-            Diagnostic::new(
-                Code::EmptyFile,
-                here,
-                format!("{} holds no YAML document", source.path),
-            )
-            .with_help("delete the file, or add the spec it was meant to hold"),
+            Diagnostic::new(Code::EmptyFile, here, "this file holds no YAML document")
+                .with_help("delete the file, or add the spec it was meant to hold"),
         );
     }
     let text = read::Text {
