@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod graph;
 pub mod model;
 pub mod names;
+pub mod query;
 pub mod read;
 pub mod source;
 pub mod yaml;

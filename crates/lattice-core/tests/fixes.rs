@@ -42,19 +42,20 @@ fn apply_fix(
         .collect()
 }
 
-fn assert_fixed(files: Vec<(&str, String)>, code: Code) {
-    let before = run(&files);
-    let after_files = apply_fix(&files, &before, code);
+fn assert_fixed(files: &[(&str, String)], code: Code) {
+    let before = run(files);
+    let after_files = apply_fix(files, &before, code);
     let after = run(&after_files);
     let remaining: Vec<_> = after
         .diagnostics
         .iter()
         .filter(|d| d.code == code || d.code == Code::InvalidYaml || d.code == Code::InvalidSpec)
         .collect();
-    let fixed_text = after_files
+    let fixed_text: Vec<String> = after_files
         .iter()
         .map(|(p, t)| format!("--- {p}\n{t}"))
-        .collect::<String>();
+        .collect();
+    let fixed_text = fixed_text.concat();
     assert!(
         remaining.is_empty(),
         "still reported after the fix: {remaining:#?}\n{fixed_text}"
@@ -85,7 +86,7 @@ fn inbound_fix_appends_to_an_existing_resources_block() {
         "    resources:\n      orders:\n        type: service\n        direction: inbound\n",
     );
     assert_fixed(
-        vec![("checkout.yaml", caller), ("payments.yaml", callee)],
+        &[("checkout.yaml", caller), ("payments.yaml", callee)],
         Code::UnmatchedOutbound,
     );
 }
@@ -104,7 +105,7 @@ fn inbound_fix_follows_four_space_indentation() {
         "            checkout:\n                type: service\n                direction: inbound\n"
     );
     assert_fixed(
-        vec![("checkout.yaml", caller), ("payments.yaml", callee)],
+        &[("checkout.yaml", caller), ("payments.yaml", callee)],
         Code::UnmatchedOutbound,
     );
 }
@@ -118,7 +119,7 @@ fn inbound_fix_creates_the_resources_block() {
     );
     let callee = service("payments", "shop", "");
     assert_fixed(
-        vec![("checkout.yaml", caller), ("payments.yaml", callee)],
+        &[("checkout.yaml", caller), ("payments.yaml", callee)],
         Code::UnmatchedOutbound,
     );
 }
@@ -167,7 +168,7 @@ fn fix_into_a_file_without_final_newline() {
         "    resources:\n      orders:\n        direction: inbound",
     );
     assert_fixed(
-        vec![("checkout.yaml", caller), ("payments.yaml", callee)],
+        &[("checkout.yaml", caller), ("payments.yaml", callee)],
         Code::UnmatchedOutbound,
     );
 }
@@ -191,7 +192,7 @@ fn cross_namespace_fix_names_the_namespace() {
         .unwrap();
     assert!(fix.insert.contains("namespace: web"), "{}", fix.insert);
     assert_fixed(
-        vec![("frontend.yaml", caller), ("checkout.yaml", callee)],
+        &[("frontend.yaml", caller), ("checkout.yaml", callee)],
         Code::UnmatchedOutbound,
     );
 }
@@ -233,7 +234,7 @@ fn outbound_fix_for_a_stale_acceptance() {
         "    resources:\n      checkout:\n        direction: inbound\n",
     );
     assert_fixed(
-        vec![("checkout.yaml", caller), ("payments.yaml", callee)],
+        &[("checkout.yaml", caller), ("payments.yaml", callee)],
         Code::UnmatchedInbound,
     );
 }
@@ -258,7 +259,7 @@ fn mesh_member_fix_creates_allowed_callers_in_the_files_list_style() {
         .unwrap();
     assert_eq!(fix.insert, "  allowedCallers:\n    - name: grafana\n");
     assert_fixed(
-        vec![
+        &[
             ("grafana.yaml", caller),
             ("prometheus.yaml", MEMBER.to_owned()),
         ],
@@ -276,7 +277,7 @@ fn mesh_member_fix_appends_to_dependencies() {
     );
     let orders = service("orders", "shop", "");
     assert_fixed(
-        vec![
+        &[
             ("prometheus.yaml", member),
             ("checkout.yaml", callee),
             ("orders.yaml", orders),
