@@ -171,13 +171,13 @@ fn check_inbound(
         ),
     )
     .with_help(format!(
-        "remove this declaration if {} no longer calls {}",
+        "remove this declaration if {} no longer calls {}; if it does, declare the call:",
         caller.id.name, callee.id.name
     ));
-    if fix.is_some() {
+    if fix.is_none() {
         d = d.with_help(format!(
-            "or, if it should, declare the call in the spec of {}",
-            caller.id
+            "add an outbound declaration to {} in the spec of {}",
+            callee.id, caller.id
         ));
     }
     out.push(d.with_fix(fix));
