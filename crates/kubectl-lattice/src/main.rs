@@ -1,2 +1,18 @@
-//! `kubectl-lattice`: the command-line front end.
-fn main() {}
+//! `kubectl-lattice`: the command-line front end, found by kubectl as the
+//! `kubectl lattice` plugin.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kubectl_lattice::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match kubectl_lattice::run(&cli) {
+        Ok(status) => status.into(),
+        Err(error) => {
+            eprintln!("error: {}", kubectl_lattice::error::chain(&error));
+            kubectl_lattice::ExitStatus::Failure.into()
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The command line: flags and subcommands, with their help text taken from
+//! the doc comments below. Flags that kubectl has mean what they mean there.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::load::DEFAULT_MAX_FILE_SIZE;
+
+/// Bilateral service-mesh agreements for Kubernetes.
+///
+/// A caller may reach a callee only when both consent: the caller declares
+/// the outbound call and the callee accepts the caller. `kubectl lattice`
+/// checks those agreements in Lattice specs (LatticeService and
+/// LatticeMeshMember, `lattice.dev/v1alpha1`).
+///
+/// Exit codes: 0 success, 1 the answer is negative (for `check`: errors were
+/// found), 2 usage, I/O or cluster error.
+#[expect(
+    clippy::doc_markdown,
+    reason = "doc comments are the --help text, where backticks would show"
+)]
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-lattice", bin_name = "kubectl lattice", version)]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Flags every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts, before or after the command name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Namespace of specs that name none [default: default].
+    #[arg(short, long, global = true, value_name = "NAMESPACE", value_parser = parse_namespace)]
+    pub namespace: Option<String>,
+
+    /// Read the specs from the current cluster instead of files (not supported yet).
+    #[arg(long, global = true)]
+    pub from_cluster: bool,
+
+    /// The kubeconfig context to use (with --from-cluster).
+    #[arg(long, global = true, value_name = "CONTEXT", requires = "from_cluster")]
+    pub context: Option<String>,
+
+    /// Path to the kubeconfig file to use (with --from-cluster).
+    #[arg(long, global = true, value_name = "PATH", requires = "from_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Read specs from every namespace (with --from-cluster).
+    #[arg(
+        short = 'A',
+        long,
+        global = true,
+        requires = "from_cluster",
+        conflicts_with = "namespace"
+    )]
+    pub all_namespaces: bool,
+
+    /// When to colour the text output.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Say more on stderr about what is read and how long it takes; repeat for more.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The namespace of specs that name none.
+    #[must_use]
+    pub fn default_namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("default")
+    }
+}
+
+/// The commands.
+#[expect(
+    clippy::doc_markdown,
+    reason = "doc comments are the --help text, where backticks would show"
+)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint the specs: unmatched declarations, unknown services, invalid fields.
+    ///
+    /// Reads every *.yaml and *.yml file under the given folders (hidden
+    /// folders, node_modules and target are skipped) and every file named on
+    /// the command line, whatever its extension.
+    ///
+    /// Exit codes: 0 no errors (warnings alone still exit 0), 1 errors were
+    /// found, 2 a path does not exist, a file could not be read, or the
+    /// command line is wrong.
+    Check(CheckArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: CheckFormat,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// For people, in the style of compiler errors.
+    Text,
+    /// One JSON object, as the contract fixes it.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+}
+
+/// When to colour output.
+#[expect(
+    clippy::doc_markdown,
+    reason = "doc comments are the --help text, where backticks would show"
+)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`.
+    Auto,
+    /// Even when stdout is a file or a pipe.
+    Always,
+    /// Plain text.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to stdout now.
+    #[must_use]
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = std::env::var_os("TERM").is_some_and(|v| v == "dumb");
+                !no_color && !dumb && std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// Kubernetes namespaces are RFC 1123 labels; refusing others here keeps a
+/// typo from silently creating a namespace no spec lives in.
+fn parse_namespace(value: &str) -> Result<String, String> {
+    let bytes = value.as_bytes();
+    let valid_char = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| *b != b'-');
+    if bytes.len() <= 63
+        && bytes.iter().all(valid_char)
+        && edge_ok(bytes.first())
+        && edge_ok(bytes.last())
+    {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "`{value}` is not a namespace name: use at most 63 lowercase letters, digits and \
+             '-', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn namespaces_must_be_dns_labels() {
+        assert!(parse_namespace("commerce").is_ok());
+        assert!(parse_namespace("team-1").is_ok());
+        for bad in ["", "-a", "a-", "Commerce", "a_b", "a.b", &"a".repeat(64)] {
+            assert!(parse_namespace(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn flags_may_follow_the_command() {
+        let cli = Cli::try_parse_from([
+            "kubectl-lattice",
+            "check",
+            "specs",
+            "-n",
+            "shop",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.default_namespace(), "shop");
+        let Command::Check(check) = cli.command;
+        assert_eq!(check.output, CheckFormat::Json);
+        assert_eq!(check.paths, [PathBuf::from("specs")]);
+    }
+
+    #[test]
+    fn cluster_flags_need_from_cluster() {
+        assert!(Cli::try_parse_from(["kubectl-lattice", "check", "--context", "prod"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-lattice", "-A", "check"]).is_err());
+        assert!(
+            Cli::try_parse_from([
+                "kubectl-lattice",
+                "--from-cluster",
+                "--context",
+                "prod",
+                "check"
+            ])
+            .is_ok()
+        );
+    }
+}

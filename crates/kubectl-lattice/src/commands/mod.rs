@@ -1,0 +1,3 @@
+//! One module per subcommand, each with a `run` that returns the exit status.
+
+pub mod check;
