@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod graph;
 pub mod model;
 pub mod names;
+pub mod parsed;
 pub mod query;
 pub mod read;
 pub mod source;
@@ -123,7 +124,13 @@ pub fn analyze(inputs: Vec<Input>, options: &Options) -> Analysis {
         .enumerate()
         .map(|(i, input)| read_file(FileId(i as u32), input, &options.default_namespace))
         .collect();
+    link(results)
+}
 
+/// The part of [`analyze`] after every file was read on its own: find
+/// duplicates, build the graph, check it, sort and count. The results must
+/// be in file id order.
+fn link(results: Vec<FileResult>) -> Analysis {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let mut workloads: Vec<Workload> = Vec::new();
