@@ -98,6 +98,14 @@ pub enum Command {
     /// found, 2 a path does not exist, a file could not be read, or the
     /// command line is wrong.
     Check(CheckArgs),
+
+    /// Run the language server on stdin and stdout, for editors.
+    ///
+    /// Speaks LSP 3.17 for the YAML files of the workspace folders the editor
+    /// names: diagnostics across files, completion, hover, go to definition,
+    /// references, rename, quick fixes and code lenses. Logs go to stderr
+    /// (LATTICE_LOG=debug for more); stdout carries only the protocol.
+    Lsp,
 }
 
 /// Arguments of `check`.

@@ -30,6 +30,10 @@ pub enum Error {
         instead: &'static str,
     },
 
+    /// The language server stopped on a protocol or I/O failure.
+    #[error("the language server stopped")]
+    Lsp(#[source] Box<dyn std::error::Error + Send + Sync>),
+
     /// Writing the report to stdout failed (other than the reader going away).
     #[error("cannot write the report to stdout")]
     Output(#[source] io::Error),

@@ -33,5 +33,6 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
 
     match &cli.command {
         Command::Check(args) => commands::check::run(args, &cli.global),
+        Command::Lsp => commands::lsp::run(),
     }
 }

@@ -1,3 +1,4 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
 pub mod check;
+pub mod lsp;
