@@ -7,7 +7,9 @@
 //! [`Input`]s and render what comes back.
 
 pub mod check;
+pub mod compile;
 pub mod diagnostic;
+pub mod explain;
 pub mod graph;
 pub mod model;
 pub mod names;
