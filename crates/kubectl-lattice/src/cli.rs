@@ -99,6 +99,28 @@ pub enum Command {
     /// command line is wrong.
     Check(CheckArgs),
 
+    /// Print the Cilium and Istio policies the agreements compile to.
+    ///
+    /// For every agreement A -> B: a CiliumNetworkPolicy egress rule on A and
+    /// ingress rule on B on B's target ports, and an Istio
+    /// AuthorizationPolicy on B allowing A's identity; one policy object per
+    /// workload. A default-deny baseline is added unless --no-baseline. The
+    /// output is deterministic and can be piped to `kubectl apply -f -`.
+    ///
+    /// A document with errors contributes no policy. Exit codes: 0 the
+    /// policies were printed, 1 documents had to be left out (they are named
+    /// on stderr, and nothing is printed unless --allow-partial), 2 usage or
+    /// I/O error.
+    Compile(CompileArgs),
+
+    /// Explain whether CALLER can reach CALLEE, why, what it compiles to,
+    /// and the fix.
+    ///
+    /// Names are `name` (in the namespace of -n, default `default`) or
+    /// `namespace/name`. Exit codes: 0 allowed, 1 denied, 2 a name is
+    /// unknown (with a suggestion), usage or I/O error.
+    Explain(ExplainArgs),
+
     /// Run the language server on stdin and stdout, for editors.
     ///
     /// Speaks LSP 3.17 for the YAML files of the workspace folders the editor
@@ -122,6 +144,102 @@ pub struct CheckArgs {
     /// Files larger than this many bytes (default 16 MiB) are reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+/// Arguments of `compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: a YAML stream, or a JSON `List`.
+    #[arg(short, long, value_name = "FORMAT", default_value = "yaml")]
+    pub output: CompileFormat,
+
+    /// Write one file per object into this folder (created if missing)
+    /// instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Leave out the default-deny baseline.
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// Put one Istio deny-all into the Istio root namespace instead of one
+    /// into every namespace that holds specs.
+    #[arg(long)]
+    pub mesh_wide_baseline: bool,
+
+    /// Print the policies even when documents with errors had to be left out.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// The mesh's trust domain, the first part of every principal.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// The Istio root namespace, where istiod runs and a mesh-wide baseline goes.
+    #[arg(long, value_name = "NAMESPACE", default_value = "istio-system", value_parser = parse_namespace)]
+    pub istio_root_namespace: String,
+
+    /// The namespace Cilium runs in, left alone by the baseline.
+    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system", value_parser = parse_namespace)]
+    pub cilium_namespace: String,
+
+    /// Another namespace the baseline leaves alone; repeat for more.
+    #[arg(long = "system-namespace", value_name = "NAMESPACE", value_parser = parse_namespace)]
+    pub system_namespaces: Vec<String>,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `compile`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompileFormat {
+    /// One YAML document per object, each starting with `---`.
+    Yaml,
+    /// One JSON object of kind `List` holding the objects.
+    Json,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The calling service: `name` or `namespace/name`.
+    #[arg(value_name = "CALLER")]
+    pub caller: String,
+
+    /// The called service: `name` or `namespace/name`.
+    #[arg(value_name = "CALLEE")]
+    pub callee: String,
+
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: ExplainFormat,
+
+    /// The mesh's trust domain, for the identities and principals shown.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// For people.
+    Text,
+    /// One JSON object, as the contract fixes it.
+    Json,
 }
 
 /// Output formats of `check`.
@@ -219,7 +337,9 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.default_namespace(), "shop");
-        let Command::Check(check) = cli.command;
+        let Command::Check(check) = cli.command else {
+            panic!("parsed as another command");
+        };
         assert_eq!(check.output, CheckFormat::Json);
         assert_eq!(check.paths, [PathBuf::from("specs")]);
     }

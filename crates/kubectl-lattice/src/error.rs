@@ -34,6 +34,20 @@ pub enum Error {
     #[error("the language server stopped")]
     Lsp(#[source] Box<dyn std::error::Error + Send + Sync>),
 
+    /// A service named on the command line is defined in no spec.
+    #[error(transparent)]
+    Explain(#[from] lattice_core::explain::ExplainError),
+
+    /// A file of `compile --out-dir` could not be written.
+    #[error("cannot write `{}`", .path.display())]
+    WriteFile {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+
     /// Writing the report to stdout failed (other than the reader going away).
     #[error("cannot write the report to stdout")]
     Output(#[source] io::Error),

@@ -33,6 +33,8 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
 
     match &cli.command {
         Command::Check(args) => commands::check::run(args, &cli.global),
+        Command::Compile(args) => commands::compile::run(args, &cli.global),
+        Command::Explain(args) => commands::explain::run(args, &cli.global),
         Command::Lsp => commands::lsp::run(),
     }
 }

@@ -1,4 +1,6 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
 pub mod check;
+pub mod compile;
+pub mod explain;
 pub mod lsp;

@@ -1,0 +1,146 @@
+//! `kubectl lattice compile [PATH...]`: compile the agreements into Cilium
+//! and Istio policies and print them, or write one file per object.
+//!
+//! stdout carries only the policies, so the output can be piped into
+//! `kubectl apply -f -`; warnings and left-out documents go to stderr. When
+//! documents had to be left out, nothing is printed unless
+//! `--allow-partial`: a pipeline must not apply a policy set that silently
+//! lacks agreements.
+
+use std::fs;
+use std::io::{self, BufWriter, Write as _};
+use std::path::Path;
+
+use lattice_core::compile::{self, CompileOptions, Compiled, Object};
+use lattice_core::{Code, Options};
+
+use crate::cli::{CompileArgs, CompileFormat, GlobalArgs};
+use crate::load::{self, LoadOptions, display_path};
+use crate::{Error, ExitStatus};
+
+/// Run `compile`.
+pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
+    let inputs = load::load(
+        &args.paths,
+        LoadOptions {
+            max_file_size: args.max_file_size,
+        },
+    )?;
+    if inputs.is_empty() {
+        let paths: Vec<String> = args
+            .paths
+            .iter()
+            .map(|path| format!("`{}`", display_path(path)))
+            .collect();
+        eprintln!(
+            "warning: no *.yaml or *.yml files found in {}: pass the folders that hold the specs",
+            paths.join(", ")
+        );
+    }
+    let analysis = lattice_core::analyze(
+        inputs,
+        &Options {
+            default_namespace: global.default_namespace().to_owned(),
+        },
+    );
+    let compiled = compile::compile(&analysis, &options(args));
+    let unread = analysis.diagnostics.iter().any(|d| d.code == Code::IoError);
+
+    for warning in &compiled.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if compiled.refused() {
+        for left in &compiled.left_out {
+            eprintln!("error: {left}");
+        }
+        eprintln!(
+            "error: {} left out, so no policy was written: fix them (`kubectl lattice check` \
+             shows why) or pass --allow-partial",
+            documents(compiled.left_out.len())
+        );
+        return Ok(if unread {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Negative
+        });
+    }
+    for left in &compiled.left_out {
+        eprintln!("warning: {left}");
+    }
+
+    match &args.out_dir {
+        Some(dir) => write_files(dir, &compiled, args.output)?,
+        None => match print(&compiled, args.output) {
+            // The reader went away (`| head`); what it wanted was written.
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(error) => return Err(Error::Output(error)),
+            Ok(()) => {}
+        },
+    }
+    if global.verbose > 0 {
+        eprintln!(
+            "note: {} objects for {} agreements",
+            compiled.objects.len(),
+            analysis.summary.agreements
+        );
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn options(args: &CompileArgs) -> CompileOptions {
+    CompileOptions {
+        trust_domain: args.trust_domain.clone(),
+        istio_root_namespace: args.istio_root_namespace.clone(),
+        cilium_namespace: args.cilium_namespace.clone(),
+        system_namespaces: args.system_namespaces.clone(),
+        no_baseline: args.no_baseline,
+        mesh_wide_baseline: args.mesh_wide_baseline,
+        allow_partial: args.allow_partial,
+    }
+}
+
+fn documents(n: usize) -> String {
+    if n == 1 {
+        "1 document was".to_owned()
+    } else {
+        format!("{n} documents were")
+    }
+}
+
+fn print(compiled: &Compiled, format: CompileFormat) -> io::Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match format {
+        CompileFormat::Yaml => out.write_all(compiled.to_yaml().as_bytes())?,
+        CompileFormat::Json => out.write_all(compiled.to_json().as_bytes())?,
+    }
+    out.flush()
+}
+
+/// One file per object, named by kind, namespace and name; `.json` files
+/// hold one object each. Files already in `dir` are left alone.
+fn write_files(dir: &Path, compiled: &Compiled, format: CompileFormat) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|source| Error::WriteFile {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for object in &compiled.objects {
+        let (name, text) = file(object, format);
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(|source| Error::WriteFile { path, source })?;
+    }
+    Ok(())
+}
+
+fn file(object: &Object, format: CompileFormat) -> (String, String) {
+    let yaml_name = object.file_name();
+    match format {
+        CompileFormat::Yaml => (yaml_name, compile::yaml_document(object)),
+        CompileFormat::Json => {
+            let stem = yaml_name.strip_suffix(".yaml").unwrap_or(&yaml_name);
+            let mut text = serde_json::to_string_pretty(&compile::to_value(object))
+                .expect("a JSON value always prints");
+            text.push('\n');
+            (format!("{stem}.json"), text)
+        }
+    }
+}
