@@ -13,6 +13,12 @@
 //! Invariant: the baseline depends only on the options and on the set of
 //! namespaces of all workloads, valid or not, so a faulty document never
 //! changes it.
+//!
+//! TODO: traffic from outside the mesh (an ingress gateway in a system
+//! namespace reaching a service with `spec.ingress` routes) has no
+//! agreement, so the baseline denies it; compiling those routes into
+//! ingress rules needs the route model, which the spec reader does not have
+//! yet.
 
 use std::collections::BTreeSet;
 
