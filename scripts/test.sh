@@ -52,17 +52,20 @@ command -v python3 >/dev/null || apt_install python3 python3-venv
 command -v npm >/dev/null || apt_install nodejs npm
 # kubectl: the machine image ships one; Debian's kubernetes-client is the fallback.
 command -v kubectl >/dev/null || apt_install kubernetes-client
+# Neovim: the language server's tests drive a real headless editor.
+command -v nvim >/dev/null || apt_install neovim
 cargo --version
 python3 --version
 kubectl version --client 2>/dev/null | head -n 1
 
 step "python virtualenv (.cache/venv)"
 venv="$cache/venv"
-if ! fresh venv tests/e2e/requirements.txt || [[ ! -x $venv/bin/python ]]; then
+if ! fresh venv tests/e2e/requirements.txt tests/lsp/requirements.txt || [[ ! -x $venv/bin/python ]]; then
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
-  stamp venv tests/e2e/requirements.txt
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/lsp/requirements.txt
+  stamp venv tests/e2e/requirements.txt tests/lsp/requirements.txt
 fi
 
 step "npm packages (.cache/npm)"
@@ -75,6 +78,22 @@ if ! fresh npm tests/e2e/package.json || [[ ! -d $npm_dir/node_modules ]]; then
   stamp npm tests/e2e/package.json
 fi
 export LATTICE_SARIF_SCHEMA="$npm_dir/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json"
+
+step "VS Code extension: typecheck, bundle, package (.cache/vscode)"
+vsix="$cache/vscode/lattice.vsix"
+(
+  cd editors/vscode
+  if ! fresh vscode package-lock.json || [[ ! -d node_modules ]]; then
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    stamp vscode package-lock.json
+  fi
+  npm run -s typecheck
+  npm run -s build >/dev/null
+  mkdir -p "$(dirname "$vsix")"
+  rm -f "$vsix"
+  npx --no-install vsce package --no-dependencies --skip-license --out "$vsix" >/dev/null
+)
+[[ -s $vsix ]] || { echo "the VS Code extension was not packaged: $vsix is missing" >&2; exit 1; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -93,3 +112,6 @@ step "end-to-end tests (pytest)"
 cargo build --locked --quiet --bin kubectl-lattice
 export LATTICE_BIN="$root/target/debug/kubectl-lattice"
 "$venv/bin/python" -m pytest -q tests/e2e
+
+step "language server tests (pytest-lsp, headless Neovim)"
+"$venv/bin/python" -m pytest -q tests/lsp

@@ -167,22 +167,18 @@ fn parents(
             continue;
         }
         match line.dash {
-            Some(d) if line.column == column => {
+            // A key of the item itself, or nested under its first line.
+            Some(d) if line.column == column || (d < column && line.column < column) => {
                 path.push(ITEM.to_owned());
                 list_at = Some(d);
             }
-            Some(d) if d < column && line.column < column => {
-                // A nested key under the item's first line (`- name:` then deeper).
-                path.push(ITEM.to_owned());
-                list_at = Some(d);
-            }
-            Some(_) => {}
             None if line.column < column => {
                 let Some(key) = line.key else { break };
                 path.push(key.to_owned());
                 column = line.column;
             }
-            None => {}
+            // Siblings, deeper lines and items of deeper lists.
+            _ => {}
         }
         if column == 0 && list_at.is_none() {
             break;
@@ -264,7 +260,10 @@ pub enum Offer {
 /// What may be written at `place` in a document of `kind`.
 #[must_use]
 pub fn offer(kind: Option<&str>, place: &Place) -> Option<Offer> {
-    use schema::*;
+    use schema::{
+        API_VERSIONS, BOOLEANS, DIRECTIONS, KINDS, MESH_PORT, MESH_SPEC, METADATA, PEER, PEER_AUTH,
+        PROTOCOLS, RESOURCE, ROOT, SERVICE_PORT, SERVICE_SPEC, TARGET, TYPES, WORKLOAD,
+    };
     let mesh = kind == Some("LatticeMeshMember");
     let norm = |path: &[String]| -> Vec<String> {
         // The keys of `resources` and `ports` entries are names, not fields.
@@ -307,11 +306,13 @@ pub fn offer(kind: Option<&str>, place: &Place) -> Option<Offer> {
             Some(match (path.as_slice(), key.as_str()) {
                 ([], "apiVersion") => Offer::Values(&API_VERSIONS),
                 ([], "kind") => Offer::Values(&KINDS),
-                (["metadata"] | ["spec", "target"], "namespace")
-                | (["spec", "workload", "resources", "*"], "namespace")
-                | (["spec", "allowedCallers" | "dependencies", ITEM], "namespace") => {
-                    Offer::Namespaces
-                }
+                (
+                    ["metadata"]
+                    | ["spec", "target"]
+                    | ["spec", "workload", "resources", "*"]
+                    | ["spec", "allowedCallers" | "dependencies", ITEM],
+                    "namespace",
+                ) => Offer::Namespaces,
                 (["spec", "workload", "resources", "*"], "direction") => Offer::Values(&DIRECTIONS),
                 (["spec", "workload", "resources", "*"], "type") => Offer::Values(&TYPES),
                 (["spec", "workload", "resources", "*"], "id") => {
@@ -410,30 +411,35 @@ mod tests {
     #[test]
     fn enum_values_are_the_ones_the_core_accepts() {
         use lattice_core::{Input, InputContent, Options, analyze};
+        use std::fmt::Write as _;
         let mut text = String::from(
             "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: a}\nspec:\n  workload:\n    service:\n      ports:\n",
         );
         for (i, protocol) in schema::PROTOCOLS.iter().enumerate() {
-            text.push_str(&format!(
-                "        p{i}: {{port: {}, protocol: {protocol}}}\n",
+            writeln!(
+                text,
+                "        p{i}: {{port: {}, protocol: {protocol}}}",
                 80 + i
-            ));
+            )
+            .unwrap();
         }
         text.push_str("    resources:\n");
         for (i, direction) in schema::DIRECTIONS.iter().enumerate() {
-            text.push_str(&format!("      b{i}: {{direction: {direction}}}\n"));
+            writeln!(text, "      b{i}: {{direction: {direction}}}").unwrap();
         }
         for (i, ty) in schema::TYPES.iter().enumerate() {
-            text.push_str(&format!("      t{i}: {{type: {ty}}}\n"));
+            writeln!(text, "      t{i}: {{type: {ty}}}").unwrap();
         }
         let mut mesh = String::from(
             "---\napiVersion: lattice.dev/v1alpha1\nkind: LatticeMeshMember\nmetadata: {name: m}\nspec:\n  target: {selector: {app: m}}\n  ports:\n",
         );
         for (i, auth) in schema::PEER_AUTH.iter().enumerate() {
-            mesh.push_str(&format!(
-                "  - {{port: {}, name: p{i}, peerAuth: {auth}}}\n",
+            writeln!(
+                mesh,
+                "  - {{port: {}, name: p{i}, peerAuth: {auth}}}",
                 90 + i
-            ));
+            )
+            .unwrap();
         }
         text.push_str(&mesh);
         let input = Input {

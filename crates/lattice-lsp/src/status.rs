@@ -60,6 +60,9 @@ pub struct Written<'a> {
 
 impl Written<'_> {
     /// The peer it names (both halves name the same one).
+    ///
+    /// # Panics
+    /// Never for a value of [`written`], which sets at least one half.
     #[must_use]
     pub fn peer(&self) -> &Peer {
         let (_, d) = self

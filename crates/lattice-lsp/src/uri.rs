@@ -4,6 +4,7 @@
 //! untitled buffer, a git diff view) is answered as a document without a
 //! place on disk.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
@@ -33,7 +34,7 @@ pub fn from_path(path: &Path) -> Uri {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     Uri::from_str(&out).expect("a percent-encoded path is a valid URI")

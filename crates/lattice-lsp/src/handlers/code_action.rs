@@ -17,7 +17,7 @@ use crate::server::{RequestError, Server};
 /// The fixes of the diagnostics in the range, and the preview.
 pub fn handle(
     server: &Server<'_>,
-    params: CodeActionParams,
+    params: &CodeActionParams,
 ) -> Result<Option<CodeActionResponse>, RequestError> {
     let Some((file, _)) = server.file_of(&params.text_document.uri) else {
         return Ok(None);

@@ -11,7 +11,7 @@ use crate::status::{written, written_label};
 /// The lenses of one file.
 pub fn handle(
     server: &Server<'_>,
-    params: CodeLensParams,
+    params: &CodeLensParams,
 ) -> Result<Option<Vec<CodeLens>>, RequestError> {
     let Some((file, _)) = server.file_of(&params.text_document.uri) else {
         return Ok(None);

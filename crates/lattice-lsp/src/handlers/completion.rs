@@ -37,9 +37,9 @@ const BLOCK_FIELDS: [&str; 16] = [
 /// What may be written at the cursor.
 pub fn handle(
     server: &Server<'_>,
-    params: CompletionParams,
+    params: &CompletionParams,
 ) -> Result<Option<CompletionResponse>, RequestError> {
-    let at = params.text_document_position;
+    let at = &params.text_document_position;
     let path = Server::path_of(&at.text_document.uri);
     let Some(text) = server.workspace.text(&path) else {
         return Ok(None);

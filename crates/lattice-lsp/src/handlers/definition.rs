@@ -10,7 +10,7 @@ use crate::server::{RequestError, Server};
 /// The peer's `metadata.name`, when the peer is in the workspace.
 pub fn handle(
     server: &Server<'_>,
-    params: GotoDefinitionParams,
+    params: &GotoDefinitionParams,
 ) -> Result<Option<GotoDefinitionResponse>, RequestError> {
     let Some((_, target, _)) = target_at(server, &params.text_document_position_params) else {
         return Ok(None);

@@ -17,7 +17,7 @@ pub const PREVIEW_POLICIES: &str = "lattice.previewPolicies";
 /// Run a command.
 pub fn handle(
     server: &Server<'_>,
-    params: ExecuteCommandParams,
+    params: &ExecuteCommandParams,
 ) -> Result<Option<Value>, RequestError> {
     if params.command != PREVIEW_POLICIES {
         return Err(RequestError::invalid_params(format!(

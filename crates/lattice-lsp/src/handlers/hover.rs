@@ -15,7 +15,7 @@ use crate::server::{RequestError, Server};
 use crate::status::{Status, agreement, compiles_to, label, short, status, written};
 
 /// The hover text of the declaration or service under the cursor.
-pub fn handle(server: &Server<'_>, params: HoverParams) -> Result<Option<Hover>, RequestError> {
+pub fn handle(server: &Server<'_>, params: &HoverParams) -> Result<Option<Hover>, RequestError> {
     let Some((file, target, _)) = target_at(server, &params.text_document_position_params) else {
         return Ok(None);
     };

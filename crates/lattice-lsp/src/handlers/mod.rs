@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::server::{RequestError, Server};
 
 type Handler<R> =
-    fn(&Server<'_>, <R as r::Request>::Params) -> Result<<R as r::Request>::Result, RequestError>;
+    fn(&Server<'_>, &<R as r::Request>::Params) -> Result<<R as r::Request>::Result, RequestError>;
 
 fn call<R: r::Request>(
     server: &Server<'_>,
@@ -36,7 +36,7 @@ fn call<R: r::Request>(
 ) -> Result<Value, RequestError> {
     let params: R::Params = serde_json::from_value(request.params)
         .map_err(|e| RequestError::invalid_params(format!("{}: {e}", R::METHOD)))?;
-    let result = handler(server, params)?;
+    let result = handler(server, &params)?;
     serde_json::to_value(result).map_err(|e| RequestError::failed(e.to_string()))
 }
 
@@ -92,7 +92,7 @@ pub fn notification(server: &mut Server<'_>, notification: Notification) {
         }
         n::DidCloseTextDocument::METHOD => {
             if let Some(p) = take::<n::DidCloseTextDocument>(notification) {
-                did_close::handle(server, p);
+                did_close::handle(server, &p);
             }
         }
         n::DidChangeWatchedFiles::METHOD => {

@@ -10,9 +10,9 @@ use crate::server::{RequestError, Server};
 /// The name under the cursor, with the service's name as placeholder.
 pub fn handle(
     server: &Server<'_>,
-    params: TextDocumentPositionParams,
+    params: &TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>, RequestError> {
-    let Some((file, target, offset)) = target_at(server, &params) else {
+    let Some((file, target, offset)) = target_at(server, params) else {
         return Err(RequestError::failed(
             "only a service's metadata.name or a declaration naming a service can be renamed",
         ));

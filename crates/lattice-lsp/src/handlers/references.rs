@@ -13,7 +13,7 @@ use crate::status::written;
 /// The declarations naming the service, and its own name when asked.
 pub fn handle(
     server: &Server<'_>,
-    params: ReferenceParams,
+    params: &ReferenceParams,
 ) -> Result<Option<Vec<Location>>, RequestError> {
     let Some((_, target, _)) = target_at(server, &params.text_document_position) else {
         return Ok(None);

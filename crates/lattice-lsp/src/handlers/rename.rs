@@ -17,7 +17,7 @@ use crate::status::written;
 /// The edits of the rename, or why it cannot be done.
 pub fn handle(
     server: &Server<'_>,
-    params: RenameParams,
+    params: &RenameParams,
 ) -> Result<Option<WorkspaceEdit>, RequestError> {
     let new = params.new_name.trim();
     if let Some(problem) = dns_label_problem(new) {
@@ -69,6 +69,10 @@ pub fn handle(
     sites.sort();
     sites.dedup();
 
+    #[expect(
+        clippy::mutable_key_type,
+        reason = "lsp-types keys workspace edits by Uri, whose hash is that of its text"
+    )]
     let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
     for (file, span) in sites {
         let text = &analysis.sources.get(file).text;
