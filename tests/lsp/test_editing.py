@@ -59,7 +59,7 @@ async def test_quick_fix_creates_resources_when_missing(client):
             context=types.CodeActionContext(diagnostics=[stale]),
         )
     )
-    [fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    [fix] = [a for a in actions if getattr(a, "kind", None) == types.CodeActionKind.QuickFix]
     billing = root / "billing" / "legacy-billing.yml"
     edits = edits_by_path(fix.edit)[billing]
     text = open_doc(client, billing)

@@ -43,3 +43,4 @@ def test_headless_neovim_shows_the_diagnostics(workspace: pathlib.Path):
     line = find(checkout.read_text(), "payments:").line + 1
     assert any(l.startswith(f"{line}:7 lattice unmatched-outbound shop/checkout calls shop/payments") for l in lines), lines
     assert any(l.startswith("hover: **outbound** `shop/payments`: waiting for payments to accept") for l in lines), lines
+    assert "preview: # Policies of LatticeService shop/checkout, as `kubectl lattice compile` generates them" in lines

@@ -9,7 +9,7 @@ use lattice_core::graph::WorkloadIndex;
 use lattice_core::model::{Declaration, Peer};
 use lattice_core::{Agreement, Consent, Graph, ServiceId, Span, Workload};
 
-/// The trust domain of the principals shown; the compiler's default.
+/// The trust domain of the principals shown: the compiler's default.
 pub const TRUST_DOMAIN: &str = "cluster.local";
 
 /// The status of one side's declaration.
@@ -259,11 +259,8 @@ pub fn compiles_to(graph: &Graph, agreement: &Agreement) -> String {
     out
 }
 
-/// The Istio principal of a workload's pods.
+/// The Istio principal of a workload's pods, as the compiler writes it.
 #[must_use]
 pub fn principal(workload: &Workload) -> String {
-    format!(
-        "{TRUST_DOMAIN}/ns/{}/sa/{}",
-        workload.id.namespace, workload.service_account
-    )
+    lattice_core::compile::principal(workload, TRUST_DOMAIN)
 }

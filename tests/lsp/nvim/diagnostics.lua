@@ -32,6 +32,13 @@ for _, answer in pairs(answers or {}) do
   if answer.result then out('hover: ' .. answer.result.contents.value:gsub('\n.*', '')) end
 end
 
+-- :LatticePreview opens the generated policies in a scratch buffer.
+vim.cmd('LatticePreview')
+local shown = vim.wait(timeout, function()
+  return vim.bo.buftype == 'nofile' and vim.api.nvim_buf_line_count(0) > 1
+end, 50)
+if shown then out('preview: ' .. vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]) end
+
 for _, client in pairs(vim.lsp.get_active_clients()) do client.stop() end
 vim.wait(3000, function() return #vim.lsp.get_active_clients() == 0 end, 50)
 vim.cmd('qa!')
