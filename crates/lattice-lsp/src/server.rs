@@ -73,11 +73,13 @@ fn init_logging() {
 pub fn run(connection: &Connection) -> Result<(), ServerError> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params)?;
-    let config: Config = params
-        .initialization_options
-        .clone()
-        .and_then(|o| serde_json::from_value(o).ok())
-        .unwrap_or_default();
+    let config: Config = match params.initialization_options.clone() {
+        None => Config::default(),
+        Some(options) => serde_json::from_value(options).unwrap_or_else(|error| {
+            tracing::warn!(%error, "initializationOptions not understood; defaults used");
+            Config::default()
+        }),
+    };
     let encoding = Encoding::negotiate(
         params
             .capabilities

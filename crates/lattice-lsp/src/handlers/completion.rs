@@ -174,13 +174,13 @@ fn services(
     let analysis = server.workspace.analysis();
     let graph = &analysis.graph;
     let file = server.workspace.file_id(path);
+    // The workload of the document the cursor is in: the last one named
+    // before it in this file.
     let own = file.and_then(|file| {
-        graph
-            .workloads
-            .iter()
-            .filter(|w| w.file == file)
-            .take_while(|w| (w.name_span.start as usize) <= offset.max(w.name_span.start as usize))
-            .last()
+        let here = graph.workloads.iter().filter(|w| w.file == file);
+        here.clone()
+            .rfind(|w| w.name_span.start as usize <= offset)
+            .or_else(|| here.clone().next())
     });
     let here = own.map_or("default", |w| w.id.namespace.as_str());
     let mut seen = BTreeSet::new();
