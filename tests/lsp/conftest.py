@@ -132,7 +132,9 @@ def uri(path: pathlib.Path) -> str:
     return path.as_uri()
 
 
-async def start(lsp_client: LanguageClient, capabilities: types.ClientCapabilities, root: pathlib.Path):
+async def start(
+    lsp_client: LanguageClient, capabilities: types.ClientCapabilities, root: pathlib.Path, options=None
+):
     registrations: list = []
 
     # pytest-lsp 1.0.1 has no handler for client/registerCapability; the server
@@ -148,6 +150,7 @@ async def start(lsp_client: LanguageClient, capabilities: types.ClientCapabiliti
             capabilities=capabilities,
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+            initialization_options=options,
         )
     )
     lsp_client.init_result = result
@@ -263,3 +266,23 @@ def change_doc(client: LanguageClient, path: pathlib.Path, version: int, edits: 
 
 def codes(diagnostics) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# Answers `kubectl get services|namespaces --all-namespaces -o jsonpath=...` like a cluster would.
+case "$2" in
+  services) printf 'prod/ledger\nshop/payments\n' ;;
+  namespaces) printf '/prod\n/shop\n/kube-system\n' ;;
+  *) exit 1 ;;
+esac
+"""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def cluster_client(lsp_client: LanguageClient, workspace, tmp_path):
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(FAKE_KUBECTL)
+    kubectl.chmod(0o755)
+    await start(lsp_client, client_capabilities("neovim@v0.7.0"), workspace, {"cluster": {"kubectl": str(kubectl)}})
+    yield
+    await lsp_client.shutdown_session()

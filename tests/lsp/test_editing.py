@@ -1,9 +1,13 @@
 """Edits the server proposes: the cross-file quick fix, rename across files,
 and completion."""
 
+import asyncio
+import time
+
 from lsprotocol import types
 
 from conftest import (
+    TIMEOUT,
     apply_edits,
     change_doc,
     codes,
@@ -199,3 +203,37 @@ async def test_completion_in_a_mesh_member(client):
     open_doc(client, path, text)
     items = await complete(client, path, text, find(text, "peerAuth: ", delta=10))
     assert [i.label for i in items] == ["Strict", "Permissive", "Webhook"]
+
+
+async def test_completion_adds_names_from_the_cluster_without_waiting(cluster_client):
+    client = cluster_client
+    path = client.root / "new.yaml"
+    text = (
+        "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata:\n  name: cart\n  namespace: shop\n"
+        "spec:\n  workload:\n    resources:\n      ledger:\n        namespace: "
+    )
+    open_doc(client, path, text)
+    end = find(text, "namespace: ", nth=1, delta=len("namespace: "))
+    key = find(text, "ledger", delta=3)
+    labels: dict = {}
+
+    async def ask():
+        # Services first: the snapshot holds both, so namespaces asked after
+        # services that show cluster names show them too.
+        services = await complete(client, path, text, key)
+        namespaces = await complete(client, path, text, end)
+        labels["namespaces"] = {i.label: i.detail for i in namespaces}
+        labels["services"] = {i.label: i.detail for i in services}
+
+    # The names arrive from a background fetch; completion answers meanwhile.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        await ask()
+        if "ledger" in labels["services"]:
+            break
+        assert time.monotonic() < deadline, "cluster names never arrived"
+        await asyncio.sleep(0.05)
+    assert labels["services"]["ledger"] == "Service prod/ledger in the cluster"
+    assert labels["services"]["payments"].startswith("LatticeService shop/payments"), "the workspace's own wins"
+    assert labels["namespaces"]["kube-system"] == "namespace in the cluster"
+    assert labels["namespaces"]["shop"] == "namespace in the workspace"
