@@ -1,6 +1,11 @@
 //! The server loop: the initialize handshake, then one message at a time on
 //! one thread that owns the workspace, each request guarded so that a bug
 //! answers with an error instead of ending the session.
+//!
+//! Changes are coalesced without timers: notifications only mark the
+//! workspace as changed, and it is analyzed again once no message is
+//! waiting, or before the next request is answered. A burst of keystrokes
+//! costs one analysis, and every answer sees every edit before it.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -101,6 +106,7 @@ pub fn run(connection: &Connection) -> Result<(), ServerError> {
                 if connection.handle_shutdown(&request)? {
                     return Ok(());
                 }
+                server.settle();
                 server.on_request(request);
             }
             Message::Notification(notification) => server.on_notification(notification),
@@ -109,6 +115,9 @@ pub fn run(connection: &Connection) -> Result<(), ServerError> {
                     tracing::warn!(id = %response.id, message = %error.message, "client refused a request");
                 }
             }
+        }
+        if connection.receiver.is_empty() {
+            server.settle();
         }
     }
     Ok(())
@@ -156,6 +165,9 @@ pub struct Server<'c> {
     pub cluster: Option<ClusterCache>,
     /// The diagnostics last published, by path.
     published: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    /// Set when the workspace changed since the last analysis, with the
+    /// documents whose diagnostics are published in any case.
+    pending: Option<Vec<PathBuf>>,
     next_id: i32,
 }
 
@@ -187,6 +199,7 @@ impl<'c> Server<'c> {
             client: params.capabilities.clone(),
             cluster,
             published: BTreeMap::new(),
+            pending: None,
             next_id: 0,
         }
     }
@@ -210,7 +223,7 @@ impl<'c> Server<'c> {
             // Start the first fetch now, so names are there by the first completion.
             let _ = cluster.names();
         }
-        self.refresh(None);
+        self.refresh(&[]);
     }
 
     fn register_watcher(&mut self) {
@@ -296,10 +309,32 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// Note that the workspace changed; `opened` (a document the editor just
+    /// opened or edited) gets its diagnostics published even when they are
+    /// the same as before.
+    pub fn changed(&mut self, opened: Option<PathBuf>) {
+        self.pending.get_or_insert_with(Vec::new).extend(opened);
+    }
+
+    /// Analyze again if anything changed since the last analysis.
+    fn settle(&mut self) {
+        let Some(mut also) = self.pending.take() else {
+            return;
+        };
+        also.sort();
+        also.dedup();
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.refresh(&also)));
+        if let Err(panic) = outcome {
+            let message = format!("internal error in the analysis: {}", panic_text(&*panic));
+            tracing::error!("{message}");
+            self.log(MessageType::ERROR, message);
+        }
+    }
+
     /// Analyze again and publish the diagnostics of every file whose list
     /// changed (an empty list for a file whose problems are gone), and of
     /// `also` in any case.
-    pub fn refresh(&mut self, also: Option<&Path>) {
+    fn refresh(&mut self, also: &[PathBuf]) {
         self.workspace.refresh();
         let next = diagnostics::by_file(&self.workspace, self.encoding);
         let gone: Vec<PathBuf> = self
@@ -309,9 +344,7 @@ impl<'c> Server<'c> {
             .cloned()
             .collect();
         for path in gone {
-            if self.published.remove(&path).is_some_and(|d| !d.is_empty())
-                || also == Some(path.as_path())
-            {
+            if self.published.remove(&path).is_some_and(|d| !d.is_empty()) || also.contains(&path) {
                 self.publish(&path, Vec::new());
             }
         }
@@ -320,12 +353,12 @@ impl<'c> Server<'c> {
                 .published
                 .get(&path)
                 .map_or(list.is_empty(), |old| *old == list);
-            if !same || also == Some(path.as_path()) {
+            if !same || also.contains(&path) {
                 self.publish(&path, list.clone());
             }
             self.published.insert(path, list);
         }
-        if let Some(path) = also {
+        for path in also {
             if !self.published.contains_key(path) && self.workspace.contains(path) {
                 self.publish(path, Vec::new());
             }

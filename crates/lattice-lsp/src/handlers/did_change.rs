@@ -1,5 +1,5 @@
-//! `textDocument/didChange`: apply the incremental edits and publish for
-//! every file the change affects.
+//! `textDocument/didChange`: apply the incremental edits; the server then
+//! publishes for every file the change affects.
 
 use lsp_types::DidChangeTextDocumentParams;
 
@@ -15,5 +15,5 @@ pub fn handle(server: &mut Server<'_>, params: DidChangeTextDocumentParams) {
         params.text_document.version,
         encoding,
     );
-    server.refresh(Some(&path));
+    server.changed(Some(path));
 }

@@ -17,5 +17,5 @@ pub fn handle(server: &mut Server<'_>, params: DidChangeWatchedFilesParams) {
             server.workspace.reload(&path);
         }
     }
-    server.refresh(None);
+    server.changed(None);
 }

@@ -17,5 +17,5 @@ pub fn handle(server: &mut Server<'_>, params: DidChangeWorkspaceFoldersParams) 
             server.workspace.add_root(root);
         }
     }
-    server.refresh(None);
+    server.changed(None);
 }

@@ -9,5 +9,5 @@ use crate::server::Server;
 pub fn handle(server: &mut Server<'_>, params: &DidCloseTextDocumentParams) {
     let path = Server::path_of(&params.text_document.uri);
     server.workspace.close(&path);
-    server.refresh(None);
+    server.changed(None);
 }

@@ -11,5 +11,5 @@ pub fn handle(server: &mut Server<'_>, params: DidOpenTextDocumentParams) {
     server
         .workspace
         .open(path.clone(), doc.uri, doc.text, doc.version);
-    server.refresh(Some(&path));
+    server.changed(Some(path));
 }
