@@ -104,6 +104,12 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 step "cargo doc"
 RUSTDOCFLAGS=-Dwarnings cargo doc --locked --workspace --no-deps --quiet
 
+step "upstream CRDs (Go modules, cached in ${XDG_CACHE_HOME:-~/.cache}/kubectl-lattice)"
+# The schema tests (Rust and Python) validate generated policies against them.
+command -v go >/dev/null || apt_install golang-go
+LATTICE_CRDS_DIR=$(scripts/fetch-crds.sh)
+export LATTICE_CRDS_DIR
+
 step "cargo test"
 # Tests marked #[ignore] need the tools installed above; they run here.
 CI=true cargo test --locked --workspace -- --include-ignored
