@@ -5,6 +5,8 @@
 //! deserializer into maps silently keeps one of them), and one syntax error
 //! must not lose the documents before it.
 
+use std::collections::HashMap;
+
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use crate::source::{LineIndex, Span};
@@ -12,6 +14,10 @@ use crate::source::{LineIndex, Span};
 /// Deepest nesting accepted; deeper input is reported instead of parsed, so
 /// hostile input cannot exhaust the stack when the tree is dropped.
 const MAX_DEPTH: usize = 200;
+
+/// Mappings with this many keys get a hash index for the duplicate-key
+/// check; smaller ones (nearly all of a spec) are scanned.
+const INDEX_FROM: usize = 16;
 
 /// Most nodes that aliases may expand to in one file ("billion laughs" guard).
 const MAX_ALIAS_NODES: usize = 100_000;
@@ -232,6 +238,8 @@ enum Frame {
         start: usize,
         entries: Vec<Entry>,
         key: Option<Node>,
+        /// Key to entry position, once the mapping is large.
+        index: Option<HashMap<String, usize>>,
         anchor: usize,
     },
     Sequence {
@@ -308,6 +316,7 @@ impl Builder<'_> {
                     start: span.start as usize,
                     entries: Vec::new(),
                     key: None,
+                    index: None,
                     anchor,
                 })?;
             }
@@ -416,13 +425,22 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Sequence { items, .. }) => items.push(node),
-            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+            Some(Frame::Mapping {
+                entries,
+                key,
+                index,
+                ..
+            }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
                     let duplicate = k.as_scalar().and_then(|ks| {
-                        entries
-                            .iter()
-                            .find(|e| e.key.as_scalar().is_some_and(|s| s.text == ks.text))
+                        let position = match index {
+                            Some(index) => index.get(&ks.text).copied(),
+                            None => entries
+                                .iter()
+                                .position(|e| e.key.as_scalar().is_some_and(|s| s.text == ks.text)),
+                        };
+                        position.map(|i| &entries[i])
                     });
                     if let Some(first) = duplicate {
                         let name = k.as_scalar().map(|s| s.text.clone()).unwrap_or_default();
@@ -435,10 +453,16 @@ impl Builder<'_> {
                         self.stream.errors.push(error);
                         self.damaged = true;
                     } else {
+                        if let (Some(index), Some(ks)) = (index.as_mut(), k.as_scalar()) {
+                            index.insert(ks.text.clone(), entries.len());
+                        }
                         entries.push(Entry {
                             key: k,
                             value: node,
                         });
+                        if index.is_none() && entries.len() >= INDEX_FROM {
+                            *index = Some(key_index(entries));
+                        }
                     }
                 }
             },
@@ -495,6 +519,14 @@ fn container_end(text: &str, start: usize, end: usize, open: u8, close: u8) -> u
     } else {
         end
     }
+}
+
+fn key_index(entries: &[Entry]) -> HashMap<String, usize> {
+    entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.key.as_scalar().map(|s| (s.text.clone(), i)))
+        .collect()
 }
 
 fn count_nodes(node: &Node) -> usize {
