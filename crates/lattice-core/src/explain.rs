@@ -286,32 +286,8 @@ fn find(graph: &Graph, id: &ServiceId, role: Role) -> Result<WorkloadIndex, Expl
     graph.get(id).ok_or_else(|| ExplainError::UnknownService {
         role,
         name: id.clone(),
-        suggestion: suggest(graph, id),
+        suggestion: graph.suggest(id),
     })
-}
-
-/// The same name in another namespace, else the closest name in the same
-/// namespace, else the closest `namespace/name` anywhere.
-fn suggest(graph: &Graph, id: &ServiceId) -> Option<ServiceId> {
-    let ids = |indexes: &[WorkloadIndex]| -> Vec<ServiceId> {
-        indexes
-            .iter()
-            .map(|&i| graph.workloads[i].id.clone())
-            .collect()
-    };
-    if let Some(same_name) = graph.by_name.get(&id.name) {
-        return ids(same_name).into_iter().min();
-    }
-    if let Some(indexes) = graph.by_namespace.get(&id.namespace) {
-        let candidates = ids(indexes);
-        let names = candidates.iter().map(|c| c.name.as_str());
-        if let Some(best) = closest(&id.name, names) {
-            return Some(ServiceId::new(id.namespace.clone(), best));
-        }
-    }
-    let all: Vec<String> = graph.workloads.iter().map(|w| w.id.to_string()).collect();
-    let wanted = id.to_string();
-    closest(&wanted, all.iter().map(String::as_str)).map(|best| ServiceId::parse(best, ""))
 }
 
 fn outbound_side(analysis: &Analysis, a: WorkloadIndex, callee: &ServiceId) -> Declared {

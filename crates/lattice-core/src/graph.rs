@@ -10,6 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{Declaration, Peer, ServiceId, Workload};
+use crate::names::closest;
 
 /// Index of a workload in [`Graph::workloads`].
 pub type WorkloadIndex = usize;
@@ -79,6 +80,32 @@ impl Graph {
     #[must_use]
     pub fn get(&self, id: &ServiceId) -> Option<WorkloadIndex> {
         self.index.get(id).copied()
+    }
+
+    /// The defined service a mistyped `id` most likely means: the same name
+    /// in another namespace, else the closest name in the same namespace,
+    /// else the closest `namespace/name` anywhere.
+    #[must_use]
+    pub fn suggest(&self, id: &ServiceId) -> Option<ServiceId> {
+        let ids = |indexes: &[WorkloadIndex]| -> Vec<ServiceId> {
+            indexes
+                .iter()
+                .map(|&i| self.workloads[i].id.clone())
+                .collect()
+        };
+        if let Some(same_name) = self.by_name.get(&id.name) {
+            return ids(same_name).into_iter().min();
+        }
+        if let Some(indexes) = self.by_namespace.get(&id.namespace) {
+            let candidates = ids(indexes);
+            let names = candidates.iter().map(|c| c.name.as_str());
+            if let Some(best) = closest(&id.name, names) {
+                return Some(ServiceId::new(id.namespace.clone(), best));
+            }
+        }
+        let all: Vec<String> = self.workloads.iter().map(|w| w.id.to_string()).collect();
+        let wanted = id.to_string();
+        closest(&wanted, all.iter().map(String::as_str)).map(|best| ServiceId::parse(best, ""))
     }
 
     /// How `callee` accepts `caller`: a declaration naming it first, else a

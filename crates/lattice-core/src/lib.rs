@@ -9,6 +9,7 @@
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod explain;
 pub mod graph;
 pub mod model;
@@ -17,6 +18,8 @@ pub mod parsed;
 pub mod query;
 pub mod read;
 pub mod source;
+pub mod unmatched;
+pub mod view;
 pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, Fix, Related, Severity};

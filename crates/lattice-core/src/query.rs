@@ -1,14 +1,16 @@
 //! Questions about the agreement graph: what a workload calls, what can
-//! reach it (directly or transitively), and the paths of agreements between
-//! two workloads.
+//! reach it (directly or transitively), the part of the graph between two
+//! workloads, and the paths of agreements from one to another.
 //!
-//! Every query runs on [`Adjacency`], built once in O(agreements), so that a
-//! query on a graph of tens of thousands of workloads touches only the part
-//! it visits.
+//! Every query runs on [`Adjacency`], built once in O(workloads +
+//! agreements), so that a query on a graph of tens of thousands of workloads
+//! follows only the agreements it visits. Nothing here is quadratic in the
+//! size of the graph.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::graph::{Graph, WorkloadIndex};
+use crate::model::ServiceId;
 
 /// Index of an agreement in [`Graph::agreements`].
 pub type AgreementIndex = usize;
@@ -22,11 +24,34 @@ pub enum Direction {
     Inbound,
 }
 
+/// A name given on the command line that no analyzed spec defines.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no such service {name} in the analyzed specs{}",
+    suggestion.as_ref().map_or_else(String::new, |s| format!("; did you mean {s}?"))
+)]
+pub struct UnknownService {
+    /// The name as given, completed with the default namespace.
+    pub name: ServiceId,
+    /// The closest defined service, if one is close.
+    pub suggestion: Option<ServiceId>,
+}
+
+/// The workload `id` names, or the error naming the closest one.
+pub fn find(graph: &Graph, id: &ServiceId) -> Result<WorkloadIndex, UnknownService> {
+    graph.get(id).ok_or_else(|| UnknownService {
+        name: id.clone(),
+        suggestion: graph.suggest(id),
+    })
+}
+
 /// Agreements by caller and by callee.
 #[derive(Clone, Debug, Default)]
 pub struct Adjacency {
     outbound: Vec<Vec<(WorkloadIndex, AgreementIndex)>>,
     inbound: Vec<Vec<(WorkloadIndex, AgreementIndex)>>,
+    /// Caller and callee of each agreement.
+    ends: Vec<(WorkloadIndex, WorkloadIndex)>,
 }
 
 impl Adjacency {
@@ -37,10 +62,12 @@ impl Adjacency {
         let mut adjacency = Adjacency {
             outbound: vec![Vec::new(); n],
             inbound: vec![Vec::new(); n],
+            ends: Vec::with_capacity(graph.agreements.len()),
         };
         for (i, agreement) in graph.agreements.iter().enumerate() {
             adjacency.outbound[agreement.caller].push((agreement.callee, i));
             adjacency.inbound[agreement.callee].push((agreement.caller, i));
+            adjacency.ends.push((agreement.caller, agreement.callee));
         }
         adjacency
     }
@@ -56,6 +83,30 @@ impl Adjacency {
             Direction::Outbound => &self.outbound[node],
             Direction::Inbound => &self.inbound[node],
         }
+    }
+
+    /// The number of workloads indexed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.outbound.len()
+    }
+
+    /// Whether no workload is indexed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.outbound.is_empty()
+    }
+
+    /// The caller of `agreement`.
+    #[must_use]
+    pub fn caller(&self, agreement: AgreementIndex) -> WorkloadIndex {
+        self.ends[agreement].0
+    }
+
+    /// The callee of `agreement`.
+    #[must_use]
+    pub fn callee(&self, agreement: AgreementIndex) -> WorkloadIndex {
+        self.ends[agreement].1
     }
 }
 
@@ -81,7 +132,7 @@ pub fn reach(
     direction: Direction,
     max_depth: Option<usize>,
 ) -> Vec<Reached> {
-    let mut seen = vec![false; adjacency.outbound.len()];
+    let mut seen = vec![false; adjacency.len()];
     seen[start] = true;
     let mut queue = VecDeque::from([(start, 0)]);
     let mut out = Vec::new();
@@ -104,6 +155,129 @@ pub fn reach(
     out
 }
 
+/// The distance of every workload within `max_depth` hops of `start` in
+/// `direction`, the start included at 0.
+fn distances(
+    adjacency: &Adjacency,
+    start: WorkloadIndex,
+    direction: Direction,
+    max_depth: Option<usize>,
+) -> HashMap<WorkloadIndex, usize> {
+    let mut out: HashMap<WorkloadIndex, usize> = reach(adjacency, start, direction, max_depth)
+        .into_iter()
+        .map(|r| (r.node, r.depth))
+        .collect();
+    out.insert(start, 0);
+    out
+}
+
+/// The part of the graph a query looks at: the agreements on walks of at
+/// most `max_depth` hops out of `from` (what it calls), into `to` (what
+/// can reach it), or from `from` to `to` when both are given.
+#[derive(Clone, Debug, Default)]
+pub struct Subgraph {
+    /// Distance from `from` of every workload within reach of it.
+    pub forward: Option<HashMap<WorkloadIndex, usize>>,
+    /// Distance to `to` of every workload that reaches it in range.
+    pub backward: Option<HashMap<WorkloadIndex, usize>>,
+    /// The hop limit; `None` for none.
+    pub max_depth: Option<usize>,
+    /// The agreements in it, in [`Graph::agreements`] order.
+    pub agreements: Vec<AgreementIndex>,
+    /// Its workloads (the endpoints of its agreements, and `from` and `to`), ascending.
+    pub nodes: Vec<WorkloadIndex>,
+}
+
+impl Subgraph {
+    /// Whether an edge `caller -> callee` (an agreement, or a declaration
+    /// waiting for its counterpart; `None` for a workload defined nowhere)
+    /// lies within the query: it leaves a workload whose calls the query
+    /// follows, enters one whose callers it follows, or both on a walk from
+    /// `from` to `to` within the hop limit.
+    #[must_use]
+    pub fn admits(&self, caller: Option<WorkloadIndex>, callee: Option<WorkloadIndex>) -> bool {
+        let within = |hops: usize| self.max_depth.is_none_or(|max| hops <= max);
+        let forward = |node: Option<WorkloadIndex>| {
+            let map = self.forward.as_ref()?;
+            map.get(&node?).copied()
+        };
+        let backward = |node: Option<WorkloadIndex>| {
+            let map = self.backward.as_ref()?;
+            map.get(&node?).copied()
+        };
+        match (self.forward.is_some(), self.backward.is_some()) {
+            (true, true) => match (forward(caller), backward(callee)) {
+                (Some(f), Some(b)) => within(f + 1 + b),
+                _ => false,
+            },
+            (true, false) => forward(caller).is_some_and(|f| within(f + 1)),
+            (false, true) => backward(callee).is_some_and(|b| within(b + 1)),
+            (false, false) => true,
+        }
+    }
+
+    /// How far `node` is from `from` (or, without `from`, from `to`).
+    #[must_use]
+    pub fn depth(&self, node: WorkloadIndex) -> Option<usize> {
+        self.forward
+            .as_ref()
+            .or(self.backward.as_ref())
+            .and_then(|map| map.get(&node).copied())
+    }
+}
+
+/// The agreements around `from` and/or `to` within `max_depth` hops (see
+/// [`Subgraph`]); with neither, the whole graph. Costs what the searches
+/// visit, not the size of the graph.
+#[must_use]
+pub fn subgraph(
+    adjacency: &Adjacency,
+    from: Option<WorkloadIndex>,
+    to: Option<WorkloadIndex>,
+    max_depth: Option<usize>,
+) -> Subgraph {
+    let mut sub = Subgraph {
+        forward: from.map(|f| distances(adjacency, f, Direction::Outbound, max_depth)),
+        backward: to.map(|t| distances(adjacency, t, Direction::Inbound, max_depth)),
+        max_depth,
+        ..Subgraph::default()
+    };
+    let mut agreements = Vec::new();
+    match (&sub.forward, &sub.backward) {
+        (Some(start), _) => {
+            for &node in start.keys() {
+                for &(next, via) in adjacency.neighbours(node, Direction::Outbound) {
+                    if sub.admits(Some(node), Some(next)) {
+                        agreements.push(via);
+                    }
+                }
+            }
+        }
+        (None, Some(end)) => {
+            for &node in end.keys() {
+                for &(previous, via) in adjacency.neighbours(node, Direction::Inbound) {
+                    if sub.admits(Some(previous), Some(node)) {
+                        agreements.push(via);
+                    }
+                }
+            }
+        }
+        (None, None) => agreements.extend(0..adjacency.ends.len()),
+    }
+    agreements.sort_unstable();
+    let mut nodes: BTreeSet<WorkloadIndex> = from.into_iter().chain(to).collect();
+    for &agreement in &agreements {
+        nodes.insert(adjacency.caller(agreement));
+        nodes.insert(adjacency.callee(agreement));
+    }
+    if from.is_none() && to.is_none() {
+        nodes.extend(0..adjacency.len());
+    }
+    sub.agreements = agreements;
+    sub.nodes = nodes.into_iter().collect();
+    sub
+}
+
 /// The shortest chain of agreements from `from` to `to` (fewest hops; among
 /// equals, the one through the agreements that sort first), or `None`.
 #[must_use]
@@ -115,38 +289,80 @@ pub fn shortest_path(
     if from == to {
         return None;
     }
-    let n = adjacency.outbound.len();
-    // For each reached workload: the workload before it and the agreement between them.
-    let mut parent: Vec<Option<(WorkloadIndex, AgreementIndex)>> = vec![None; n];
-    let mut seen = vec![false; n];
-    seen[from] = true;
-    let mut queue = VecDeque::from([from]);
-    while let Some(node) = queue.pop_front() {
-        for &(next, via) in adjacency.neighbours(node, Direction::Outbound) {
-            if seen[next] {
-                continue;
-            }
-            seen[next] = true;
-            parent[next] = Some((node, via));
-            if next == to {
-                let mut path = Vec::new();
-                let mut at = to;
-                while let Some((before, via)) = parent[at] {
-                    path.push(via);
-                    at = before;
-                }
-                path.reverse();
-                return Some(path);
-            }
-            queue.push_back(next);
+    Search::new(adjacency).shortest(from, to, &HashSet::new(), &HashSet::new())
+}
+
+/// Breadth-first search state, reused across the many searches of
+/// [`all_paths`]: an epoch stamp per workload instead of a cleared array, so
+/// a search costs what it visits.
+struct Search<'a> {
+    adjacency: &'a Adjacency,
+    epoch: u32,
+    stamp: Vec<u32>,
+    parent: Vec<(WorkloadIndex, AgreementIndex)>,
+    queue: VecDeque<WorkloadIndex>,
+}
+
+impl<'a> Search<'a> {
+    fn new(adjacency: &'a Adjacency) -> Self {
+        Self {
+            adjacency,
+            epoch: 0,
+            stamp: vec![0; adjacency.len()],
+            parent: vec![(0, 0); adjacency.len()],
+            queue: VecDeque::new(),
         }
     }
-    None
+
+    /// The shortest path avoiding `blocked_nodes` and `blocked_edges`.
+    fn shortest(
+        &mut self,
+        from: WorkloadIndex,
+        to: WorkloadIndex,
+        blocked_nodes: &HashSet<WorkloadIndex>,
+        blocked_edges: &HashSet<AgreementIndex>,
+    ) -> Option<Vec<AgreementIndex>> {
+        self.epoch += 1;
+        let epoch = self.epoch;
+        self.stamp[from] = epoch;
+        self.queue.clear();
+        self.queue.push_back(from);
+        while let Some(node) = self.queue.pop_front() {
+            for &(next, via) in self.adjacency.neighbours(node, Direction::Outbound) {
+                if self.stamp[next] == epoch
+                    || blocked_nodes.contains(&next)
+                    || blocked_edges.contains(&via)
+                {
+                    continue;
+                }
+                self.stamp[next] = epoch;
+                self.parent[next] = (node, via);
+                if next == to {
+                    let mut path = Vec::new();
+                    let mut at = to;
+                    while at != from {
+                        let (before, via) = self.parent[at];
+                        path.push(via);
+                        at = before;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                self.queue.push_back(next);
+            }
+        }
+        None
+    }
 }
 
 /// Every simple path (no workload twice) from `from` to `to`, shortest
-/// first, stopping after `max_paths`. Depth first with an explicit stack, so
-/// long chains cannot overflow the call stack.
+/// first (among equals, the one through the agreements that sort first),
+/// at most `max_paths` of them.
+///
+/// Yen's algorithm: each further path is the shortest detour from a prefix
+/// of one already found, so the cost grows with `max_paths` times the path
+/// length times one breadth-first search, never with the number of paths
+/// that exist (which can be exponential).
 #[must_use]
 pub fn all_paths(
     adjacency: &Adjacency,
@@ -154,40 +370,44 @@ pub fn all_paths(
     to: WorkloadIndex,
     max_paths: usize,
 ) -> Vec<Vec<AgreementIndex>> {
-    let mut paths = Vec::new();
+    let mut found: Vec<Vec<AgreementIndex>> = Vec::new();
     if from == to || max_paths == 0 {
-        return paths;
+        return found;
     }
-    let mut on_path = vec![false; adjacency.outbound.len()];
-    on_path[from] = true;
-    // Each frame: the node and the index of the next neighbour to try.
-    let mut stack: Vec<(WorkloadIndex, usize)> = vec![(from, 0)];
-    let mut edges: Vec<AgreementIndex> = Vec::new();
-    while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-        let neighbours = adjacency.neighbours(node, Direction::Outbound);
-        if *next >= neighbours.len() {
-            stack.pop();
-            on_path[node] = false;
-            edges.pop();
-            continue;
-        }
-        let (peer, via) = neighbours[*next];
-        *next += 1;
-        if peer == to {
-            let mut path = edges.clone();
-            path.push(via);
-            paths.push(path);
-            if paths.len() >= max_paths {
-                break;
+    let mut search = Search::new(adjacency);
+    let Some(first) = search.shortest(from, to, &HashSet::new(), &HashSet::new()) else {
+        return found;
+    };
+    found.push(first);
+    // Candidates ordered by length, then by their agreements.
+    let mut candidates: BTreeSet<(usize, Vec<AgreementIndex>)> = BTreeSet::new();
+    while found.len() < max_paths {
+        let last = &found[found.len() - 1];
+        let mut root_nodes = HashSet::new();
+        let mut spur_node = from;
+        for i in 0..last.len() {
+            let root = &last[..i];
+            let blocked_edges: HashSet<AgreementIndex> = found
+                .iter()
+                .filter(|path| path.len() > i && path[..i] == *root)
+                .map(|path| path[i])
+                .collect();
+            if let Some(spur) = search.shortest(spur_node, to, &root_nodes, &blocked_edges) {
+                let mut path = root.to_vec();
+                path.extend(spur);
+                if !found.contains(&path) {
+                    candidates.insert((path.len(), path));
+                }
             }
-        } else if !on_path[peer] {
-            on_path[peer] = true;
-            edges.push(via);
-            stack.push((peer, 0));
+            root_nodes.insert(spur_node);
+            spur_node = adjacency.callee(last[i]);
         }
+        let Some((_, next)) = candidates.pop_first() else {
+            break;
+        };
+        found.push(next);
     }
-    paths.sort_by_key(Vec::len);
-    paths
+    found
 }
 
 #[cfg(test)]
@@ -283,5 +503,124 @@ mod tests {
             .map(|r| g.workloads[r.node].id.name.clone())
             .collect();
         assert_eq!(callers, vec!["c", "b", "a"]);
+    }
+
+    /// Every simple path by brute force, for comparison.
+    fn every_path(
+        adj: &Adjacency,
+        from: WorkloadIndex,
+        to: WorkloadIndex,
+    ) -> Vec<Vec<AgreementIndex>> {
+        fn go(
+            adj: &Adjacency,
+            at: WorkloadIndex,
+            to: WorkloadIndex,
+            on: &mut Vec<WorkloadIndex>,
+            edges: &mut Vec<AgreementIndex>,
+            out: &mut Vec<Vec<AgreementIndex>>,
+        ) {
+            for &(next, via) in adj.neighbours(at, Direction::Outbound) {
+                if next == to {
+                    let mut path = edges.clone();
+                    path.push(via);
+                    out.push(path);
+                } else if !on.contains(&next) {
+                    on.push(next);
+                    edges.push(via);
+                    go(adj, next, to, on, edges, out);
+                    on.pop();
+                    edges.pop();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        go(adj, from, to, &mut vec![from], &mut Vec::new(), &mut out);
+        out
+    }
+
+    #[test]
+    fn all_paths_are_the_shortest_simple_paths_in_order() {
+        // A dense graph with cycles, from a fixed pseudo-random sequence.
+        let labels = ["a", "b", "c", "d", "e", "f", "g"];
+        let mut seed = 7u32;
+        let mut edges = Vec::new();
+        for a in labels {
+            for b in labels {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if a != b && (seed >> 16) % 2 == 0 {
+                    edges.push((a, b));
+                }
+            }
+        }
+        let g = graph(&edges);
+        let adj = Adjacency::new(&g);
+        for (from, to) in [("a", "g"), ("g", "a"), ("c", "d")] {
+            let (from, to) = (idx(&g, from), idx(&g, to));
+            let mut every = every_path(&adj, from, to);
+            every.sort_by_key(Vec::len);
+            let found = all_paths(&adj, from, to, 1000);
+            assert_eq!(found.len(), every.len());
+            let lengths =
+                |paths: &[Vec<AgreementIndex>]| paths.iter().map(Vec::len).collect::<Vec<_>>();
+            assert_eq!(lengths(&found), lengths(&every));
+            for path in &found {
+                assert!(
+                    every.contains(path),
+                    "{} is not a simple path",
+                    names(&g, path)
+                );
+            }
+            let few = all_paths(&adj, from, to, 3);
+            assert_eq!(few[..], found[..few.len()]);
+        }
+    }
+
+    #[test]
+    fn subgraphs_follow_one_direction_or_lie_between_two_workloads() {
+        let g = graph(&[
+            ("a", "b"),
+            ("b", "c"),
+            ("c", "a"),
+            ("c", "d"),
+            ("x", "c"),
+            ("b", "y"),
+        ]);
+        let adj = Adjacency::new(&g);
+        let edges = |sub: &Subgraph| -> Vec<String> {
+            sub.agreements.iter().map(|&i| names(&g, &[i])).collect()
+        };
+
+        let direct = subgraph(&adj, Some(idx(&g, "b")), None, Some(1));
+        assert_eq!(edges(&direct), ["b>c", "b>y"]);
+        assert!(direct.admits(Some(idx(&g, "b")), None));
+        assert!(!direct.admits(Some(idx(&g, "c")), None));
+
+        let everything = subgraph(&adj, Some(idx(&g, "b")), None, None);
+        assert_eq!(edges(&everything), ["a>b", "b>c", "b>y", "c>a", "c>d"]);
+        assert_eq!(everything.depth(idx(&g, "d")), Some(2));
+
+        let callers = subgraph(&adj, None, Some(idx(&g, "c")), Some(1));
+        assert_eq!(edges(&callers), ["b>c", "x>c"]);
+
+        let between = subgraph(&adj, Some(idx(&g, "a")), Some(idx(&g, "d")), None);
+        assert_eq!(edges(&between), ["a>b", "b>c", "c>a", "c>d"]);
+        let short = subgraph(&adj, Some(idx(&g, "a")), Some(idx(&g, "d")), Some(3));
+        assert_eq!(edges(&short), ["a>b", "b>c", "c>d"]);
+
+        let whole = subgraph(&adj, None, None, None);
+        assert_eq!(whole.agreements.len(), g.agreements.len());
+        assert_eq!(whole.nodes.len(), g.workloads.len());
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let g = graph(&[("checkout", "payments")]);
+        let error = find(&g, &ServiceId::new("ns", "paymnets")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no such service ns/paymnets in the analyzed specs; did you mean ns/payments?"
+        );
+        let error = find(&g, &ServiceId::new("other", "checkout")).unwrap_err();
+        assert_eq!(error.suggestion, Some(ServiceId::new("ns", "checkout")));
     }
 }
