@@ -2,8 +2,9 @@
 //!
 //! Invariants: names are deterministic functions of the workload's id and
 //! the namespace the object lives in, valid DNS subdomains of at most 63
-//! characters; every object carries the managed-by label and the
-//! agreements annotation (empty for the baseline, which encodes none).
+//! characters; every object carries the managed-by label, the owner
+//! annotation and the agreements annotation (empty for the baseline, which
+//! encodes none).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -24,6 +25,16 @@ pub const SERVICE_LABEL: &str = "lattice.dev/service";
 /// The label marking the default-deny baseline.
 pub const BASELINE_LABEL: &str = "lattice.dev/baseline";
 
+/// The annotation naming what an object was generated for: the workload's
+/// `namespace/name`, or [`BASELINE_OWNER`]. Together with [`MANAGED_BY_LABEL`]
+/// it is what `apply --prune` goes by: an object without both was not made
+/// by this tool and is never deleted by it, and an object whose owner's spec
+/// could not be compiled is kept as it is.
+pub const OWNER_ANNOTATION: &str = "lattice.dev/owner";
+
+/// The value of [`OWNER_ANNOTATION`] on the default-deny baseline.
+pub const BASELINE_OWNER: &str = "baseline";
+
 /// The annotation listing the agreements an object encodes, as
 /// `caller->callee` pairs of `namespace/name`, sorted, comma-separated.
 pub const AGREEMENTS_ANNOTATION: &str = "lattice.dev/agreements";
@@ -38,20 +49,20 @@ pub fn agreement_text(caller: &ServiceId, callee: &ServiceId) -> String {
     format!("{caller}->{callee}")
 }
 
-/// Metadata of an object that belongs to workload `service`.
+/// Metadata of an object that belongs to workload `owner`.
 pub(crate) fn workload_meta(
     name: String,
     namespace: &str,
-    service: &str,
+    owner: &ServiceId,
     agreements: &[String],
 ) -> ObjectMeta {
     let mut labels = managed_labels();
-    labels.insert(SERVICE_LABEL.to_owned(), service.to_owned());
+    labels.insert(SERVICE_LABEL.to_owned(), owner.name.clone());
     ObjectMeta {
         name,
         namespace: Some(namespace.to_owned()),
         labels,
-        annotations: annotations(agreements),
+        annotations: annotations(&owner.to_string(), agreements),
     }
 }
 
@@ -63,7 +74,7 @@ pub(crate) fn baseline_meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
         name: name.to_owned(),
         namespace: namespace.map(str::to_owned),
         labels,
-        annotations: annotations(&[]),
+        annotations: annotations(BASELINE_OWNER, &[]),
     }
 }
 
@@ -71,11 +82,14 @@ fn managed_labels() -> BTreeMap<String, String> {
     BTreeMap::from([(MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned())])
 }
 
-fn annotations(agreements: &[String]) -> BTreeMap<String, String> {
+fn annotations(owner: &str, agreements: &[String]) -> BTreeMap<String, String> {
     let mut sorted = agreements.to_vec();
     sorted.sort();
     sorted.dedup();
-    BTreeMap::from([(AGREEMENTS_ANNOTATION.to_owned(), sorted.join(","))])
+    BTreeMap::from([
+        (AGREEMENTS_ANNOTATION.to_owned(), sorted.join(",")),
+        (OWNER_ANNOTATION.to_owned(), owner.to_owned()),
+    ])
 }
 
 /// The name of the objects of workload `id` that live in `namespace`:
@@ -138,7 +152,7 @@ mod tests {
         let meta = workload_meta(
             "lattice-b".into(),
             "ns",
-            "b",
+            &ServiceId::new("ns", "b"),
             &[
                 "ns/c->ns/b".into(),
                 "ns/a->ns/b".into(),
@@ -150,5 +164,6 @@ mod tests {
             "ns/a->ns/b,ns/c->ns/b"
         );
         assert_eq!(meta.labels[MANAGED_BY_LABEL], MANAGED_BY);
+        assert_eq!(meta.annotations[OWNER_ANNOTATION], "ns/b");
     }
 }

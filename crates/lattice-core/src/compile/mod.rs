@@ -36,8 +36,8 @@ pub use cilium::{CLUSTERWIDE_POLICY, NETWORK_POLICY};
 pub use emit::to_yaml;
 pub use istio::{AUTHORIZATION_POLICY, principal, spiffe_id};
 pub use meta::{
-    AGREEMENTS_ANNOTATION, BASELINE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL,
-    agreement_text, object_name,
+    AGREEMENTS_ANNOTATION, BASELINE_LABEL, BASELINE_OWNER, MANAGED_BY, MANAGED_BY_LABEL,
+    OWNER_ANNOTATION, SERVICE_LABEL, agreement_text, object_name,
 };
 pub use objects::*;
 pub use render::{json_list, to_value, yaml_document, yaml_stream};
@@ -232,13 +232,16 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
         let workload = &graph.workloads[index];
         let namespace = pod_namespace(workload);
         let name = object_name(&workload.id, namespace);
-        let service = &workload.id.name;
-        let cilium_meta =
-            meta::workload_meta(name.clone(), namespace, service, &plan.cilium_agreements);
+        let cilium_meta = meta::workload_meta(
+            name.clone(),
+            namespace,
+            &workload.id,
+            &plan.cilium_agreements,
+        );
         if let Some(policy) = plan.cilium.into_policy(workload, cilium_meta, options) {
             objects.push(Object::Cilium(policy));
         }
-        let istio_meta = meta::workload_meta(name, namespace, service, &plan.istio_agreements);
+        let istio_meta = meta::workload_meta(name, namespace, &workload.id, &plan.istio_agreements);
         if let Some(policy) = plan.istio.into_policy(workload, istio_meta) {
             objects.push(Object::Istio(policy));
         }

@@ -36,7 +36,8 @@ pub struct ObjectMeta {
     pub namespace: Option<String>,
     /// `app.kubernetes.io/managed-by: kubectl-lattice` and what the object is for.
     pub labels: BTreeMap<String, String>,
-    /// `lattice.dev/agreements`: the agreements the object encodes.
+    /// `lattice.dev/owner` (what it was generated for) and
+    /// `lattice.dev/agreements` (the agreements it encodes).
     pub annotations: BTreeMap<String, String>,
 }
 
