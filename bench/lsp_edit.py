@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Latency of the language server from a didChange to the last publishDiagnostics it causes.
+
+usage: lsp_edit.py KUBECTL_LATTICE WORKSPACE [EDITS]
+
+Opens one service file, then flips one of its inbound declarations to outbound and
+back, EDITS times. Each flip changes the diagnostics of two files (the edited one
+and the peer's), so every edit must be followed by publishes for both. The latency
+of an edit is the time from writing the didChange to the last publishDiagnostics
+read before the server has been quiet for QUIET seconds.
+"""
+import json
+import os
+import re
+import select
+import statistics
+import subprocess
+import sys
+import time
+
+QUIET = float(os.environ.get("LSP_QUIET", "0.3"))
+
+
+class Client:
+    def __init__(self, exe):
+        self.proc = subprocess.Popen([exe, "lsp"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buf = b""
+        self.next_id = 0
+
+    def send(self, msg):
+        body = json.dumps(msg).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def request(self, method, params):
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            msg = self.read(None)
+            if msg.get("id") == self.next_id and "method" not in msg:
+                return msg
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def read(self, timeout):
+        """One message, or None when none arrives within timeout seconds."""
+        fd = self.proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            m = re.search(rb"Content-Length: (\d+)", self.buf[:head_end]) if head_end >= 0 else None
+            if m and len(self.buf) >= head_end + 4 + int(m.group(1)):
+                end = head_end + 4 + int(m.group(1))
+                body, self.buf = self.buf[head_end + 4:end], self.buf[end:]
+                msg = json.loads(body)
+                if "method" in msg and "id" in msg:  # server request: answer it
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+                    continue
+                return msg
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise SystemExit("server exited")
+            self.buf += chunk
+
+    def drain(self, first_wait=60.0):
+        """Wait up to first_wait seconds for a message, then read until quiet;
+        the publishes seen and the time of the last one."""
+        uris, last = set(), None
+        wait = first_wait
+        while (msg := self.read(wait)) is not None:
+            wait = QUIET
+            if msg.get("method") == "textDocument/publishDiagnostics":
+                uris.add(msg["params"]["uri"])
+                last = time.monotonic()
+        return uris, last
+
+
+def pick_file(root):
+    for dirpath, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            path = os.path.join(dirpath, f)
+            text = open(path).read()
+            if text.count("apiVersion") == 1 and "kind: LatticeService" in text:
+                m = re.search(r"\n      (svc-\d+):\n        type: service\n"
+                              r"        direction: inbound\n(?!        namespace)", text)
+                if m:
+                    return path, text, m
+    raise SystemExit("no file with a same-namespace inbound declaration")
+
+
+def main():
+    exe, root = sys.argv[1], os.path.abspath(sys.argv[2])
+    edits = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+    client = Client(exe)
+    t0 = time.monotonic()
+    client.request("initialize", {
+        "processId": os.getpid(), "rootUri": "file://" + root,
+        "workspaceFolders": [{"uri": "file://" + root, "name": "bench"}],
+        "capabilities": {"textDocument": {"publishDiagnostics": {}}},
+    })
+    client.notify("initialized", {})
+    uris, last = client.drain()
+    print(f"initial analysis: {len(uris)} files published, "
+          f"{(last or time.monotonic()) - t0:.2f} s to the last publish")
+
+    path, text, m = pick_file(root)
+    uri = "file://" + path
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+    client.drain(first_wait=QUIET)
+    flipped = text[:m.start()] + m.group(0).replace("inbound", "outbound") + text[m.end():]
+
+    latencies, version = [], 1
+    for i in range(edits):
+        version += 1
+        new = flipped if i % 2 == 0 else text
+        start = time.monotonic()
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"text": new}]})
+        uris, last = client.drain()
+        if len(uris) < 2 or last is None:
+            raise SystemExit(f"edit {i}: expected publishes for 2 files, got {sorted(uris)}")
+        latencies.append((last - start) * 1000)
+
+    latencies.sort()
+    p90 = latencies[min(len(latencies) - 1, int(round(0.9 * len(latencies))) - 1)]
+    print(f"edits: {len(latencies)}  median: {statistics.median(latencies):.1f} ms  "
+          f"p90: {p90:.1f} ms  min: {latencies[0]:.1f} ms  max: {latencies[-1]:.1f} ms")
+    client.request("shutdown", None)
+    client.notify("exit", None)
+    client.proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

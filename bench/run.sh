@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Reproduces every figure of BENCHMARKS.md: builds the release binary, generates
+# workspaces of 1k, 10k and 50k services, times the commands end to end
+# (hyperfine), records peak memory (/usr/bin/time -v), measures the language
+# server's edit latency, and draws bench/scaling.svg.
+#
+# Needs hyperfine (`apt-get install -y hyperfine`), GNU time and python3.
+# Workspaces go to $BENCH_DIR (default target/bench); results to bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BENCH_DIR=${BENCH_DIR:-target/bench}
+SIZES=${SIZES:-"1000 10000 50000"}
+SEED=${SEED:-42}
+RESULTS=bench/results
+mkdir -p "$BENCH_DIR" "$RESULTS"
+
+cargo build --release -p kubectl-lattice -p lattice-core --example gen_workspace
+BIN=target/release/kubectl-lattice
+GEN=target/release/examples/gen_workspace
+
+peak_rss() { # peak resident set of a command, in MiB
+  /usr/bin/time -v "$@" >/dev/null 2>"$BENCH_DIR/time.txt" || true
+  awk '/Maximum resident set size/ { printf "%.0f\n", $6 / 1024 }' "$BENCH_DIR/time.txt"
+}
+
+echo "size,command,mean_s,stddev_s,min_s,max_s,peak_rss_mib" >"$RESULTS/cli.csv"
+for n in $SIZES; do
+  ws="$BENCH_DIR/ws-$n"
+  "$GEN" "$n" "$SEED" "$ws"
+  runs=5
+  [ "$n" -ge 50000 ] && runs=3
+  for cmd in check compile; do
+    # check exits 1 on the generated one-sided calls; that is its answer, not a failure.
+    hyperfine --warmup 1 --runs "$runs" -i --export-json "$BENCH_DIR/h.json" \
+      "$BIN $cmd $ws -o json" >/dev/null
+    rss=$(peak_rss "$BIN" "$cmd" "$ws" -o json)
+    python3 - "$BENCH_DIR/h.json" "$n" "$cmd" "$rss" >>"$RESULTS/cli.csv" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
+PY
+  done
+done
+
+largest=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
+ws="$BENCH_DIR/ws-$largest"
+for cmd in explain path; do
+  if ! "$BIN" "$cmd" --help >/dev/null 2>&1; then
+    echo "$largest,$cmd,not available,,,," >>"$RESULTS/cli.csv"
+    continue
+  fi
+  hyperfine --warmup 1 --runs 3 -i --export-json "$BENCH_DIR/h.json" \
+    "$BIN $cmd team-000/svc-00001 team-000/svc-00002 $ws" >/dev/null
+  rss=$(peak_rss "$BIN" "$cmd" team-000/svc-00001 team-000/svc-00002 "$ws")
+  python3 - "$BENCH_DIR/h.json" "$largest" "$cmd" "$rss" >>"$RESULTS/cli.csv" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
+PY
+done
+
+# The language server on 10k services: 50 edits, each changing two files' diagnostics.
+LSP_N=${LSP_N:-10000}
+[ -d "$BENCH_DIR/ws-$LSP_N" ] || "$GEN" "$LSP_N" "$SEED" "$BENCH_DIR/ws-$LSP_N"
+/usr/bin/time -v python3 bench/lsp_edit.py "$BIN" "$BENCH_DIR/ws-$LSP_N" 50 \
+  >"$RESULTS/lsp.txt" 2>"$BENCH_DIR/time.txt"
+awk '/Maximum resident set size/ { printf "peak RSS (largest of client and server): %.0f MiB\n", $6 / 1024 }' \
+  "$BENCH_DIR/time.txt" >>"$RESULTS/lsp.txt"
+
+python3 bench/plot.py "$RESULTS/cli.csv" bench/scaling.svg
+cat "$RESULTS/cli.csv" "$RESULTS/lsp.txt"
