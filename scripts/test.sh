@@ -116,7 +116,7 @@ CI=true cargo test --locked --workspace -- --include-ignored
 
 step "end-to-end tests (pytest)"
 cargo build --locked --quiet --bin kubectl-lattice
-export LATTICE_BIN="$root/target/debug/kubectl-lattice"
+export LATTICE_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/kubectl-lattice"
 "$venv/bin/python" -m pytest -q tests/e2e
 
 step "language server tests (pytest-lsp, headless Neovim)"
