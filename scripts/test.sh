@@ -119,5 +119,8 @@ cargo build --locked --quiet --bin kubectl-lattice
 export LATTICE_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/kubectl-lattice"
 "$venv/bin/python" -m pytest -q tests/e2e
 
+step "policy tests (CRD schemas, independent Cilium/Istio evaluator, property test)"
+"$venv/bin/python" -m pytest -q tests/policy
+
 step "language server tests (pytest-lsp, headless Neovim)"
 "$venv/bin/python" -m pytest -q tests/lsp
