@@ -4,7 +4,8 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use lattice_core::view::Depth;
 
 use crate::load::DEFAULT_MAX_FILE_SIZE;
 
@@ -120,6 +121,40 @@ pub enum Command {
     /// `namespace/name`. Exit codes: 0 allowed, 1 denied, 2 a name is
     /// unknown (with a suggestion), usage or I/O error.
     Explain(ExplainArgs),
+
+    /// The agreement graph, or what a service calls, or what can reach it.
+    ///
+    /// --from X shows what X calls, --to Y what can reach Y: directly, or
+    /// through chains of agreements with --depth N or --depth all; with
+    /// both, the agreements on the walks from X to Y. Declarations still
+    /// waiting for their counterpart are shown too (dashed in pictures), and
+    /// agreements through an escape hatch (id: "*", name: "*", dependsAll)
+    /// say so.
+    ///
+    /// Names are `name` (in the namespace of -n, default `default`) or
+    /// `namespace/name`. Exit codes: 0 shown, 2 a name is unknown (with a
+    /// suggestion), usage or I/O error.
+    Graph(GraphArgs),
+
+    /// Is there a chain of agreements from FROM to TO? Print the shortest,
+    /// with the file and line of both declarations of every hop.
+    ///
+    /// --all lists the simple paths, shortest first, up to --max-paths.
+    /// When there is none, the declarations that would open one once their
+    /// counterpart is written are listed. Exit codes: 0 a path exists, 1
+    /// none does, 2 a name is unknown (with a suggestion), usage or I/O
+    /// error.
+    Path(PathArgs),
+
+    /// What changed between OLD and NEW: agreements, unmatched
+    /// declarations, reachability and the generated policies.
+    ///
+    /// OLD and NEW are files or folders, or with --git two revisions of the
+    /// git repository around the current folder, read through git without a
+    /// checkout (PATHs then narrow it to files and folders inside it).
+    /// Exit codes: 0 done (with --exit-code: nothing changed), 1 something
+    /// changed and --exit-code was given, 2 usage, I/O or git error.
+    Diff(DiffArgs),
 
     /// Run the language server on stdin and stdout, for editors.
     ///
@@ -242,6 +277,143 @@ pub enum ExplainFormat {
     Json,
 }
 
+/// Arguments of `graph`.
+#[derive(Debug, Args)]
+#[command(group = ArgGroup::new("endpoint").multiple(true))]
+pub struct GraphArgs {
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: text for people, dot (Graphviz), mermaid, or json.
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: GraphFormat,
+
+    /// Show what this service calls: `name` or `namespace/name`.
+    #[arg(long, value_name = "SERVICE", group = "endpoint")]
+    pub from: Option<String>,
+
+    /// Show what can reach this service: `name` or `namespace/name`.
+    #[arg(long, value_name = "SERVICE", group = "endpoint")]
+    pub to: Option<String>,
+
+    /// How many agreements to follow: a number, or `all` [default: 1, or
+    /// all with both --from and --to].
+    #[arg(long, value_name = "N|all", requires = "endpoint", value_parser = parse_depth)]
+    pub depth: Option<Depth>,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// For people: each service with what it calls.
+    Text,
+    /// Graphviz, for `dot -Tsvg`.
+    Dot,
+    /// A Mermaid flowchart, for Markdown that renders it.
+    Mermaid,
+    /// One JSON object with the nodes and edges.
+    Json,
+}
+
+/// Arguments of `path`.
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// Where the path starts: `name` or `namespace/name`.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// Where it ends: `name` or `namespace/name`.
+    #[arg(value_name = "TO")]
+    pub to: String,
+
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: PathFormat,
+
+    /// List every simple path (no service twice), shortest first.
+    #[arg(long)]
+    pub all: bool,
+
+    /// With --all, list at most this many paths.
+    #[arg(long, value_name = "N", default_value_t = 20, requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_paths: u16,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `path`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PathFormat {
+    /// For people: every hop with its two declarations.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: a file or folder, or with --git a revision.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+
+    /// The new side: a file or folder, or with --git a revision.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+
+    /// With --git: files and folders inside the repository to compare
+    /// (default: all of it).
+    #[arg(value_name = "PATH", requires = "git")]
+    pub paths: Vec<PathBuf>,
+
+    /// OLD and NEW are git revisions (commits, branches, tags) of the
+    /// repository around the current folder.
+    #[arg(long)]
+    pub git: bool,
+
+    /// Output format: text, json, or markdown for a pull-request comment.
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: DiffFormat,
+
+    /// Exit 1 when something changed, like `git diff --exit-code`.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// The mesh's trust domain, for the policies compared.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// Leave the default-deny baseline out of the policies compared.
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Output formats of `diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// Markdown with a Mermaid picture, for a pull-request comment.
+    Markdown,
+}
+
 /// Output formats of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -281,6 +453,19 @@ impl ColorChoice {
                 !no_color && !dumb && std::io::stdout().is_terminal()
             }
         }
+    }
+}
+
+/// `all`, or a number of hops of at least 1.
+fn parse_depth(value: &str) -> Result<Depth, String> {
+    if value == "all" {
+        return Ok(Depth::All);
+    }
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(Depth::Hops(n)),
+        _ => Err(format!(
+            "`{value}` is not a depth: use a number of hops of at least 1, or `all`"
+        )),
     }
 }
 

@@ -38,6 +38,24 @@ pub enum Error {
     #[error(transparent)]
     Explain(#[from] lattice_core::explain::ExplainError),
 
+    /// A service named on the command line of `graph` or `path` is defined
+    /// in no spec.
+    #[error(transparent)]
+    UnknownService(#[from] lattice_core::query::UnknownService),
+
+    /// `path` was asked for a path from a service to itself.
+    #[error("{0} is both FROM and TO: name two different services")]
+    SameEnds(lattice_core::ServiceId),
+
+    /// git refused to read a revision for `diff --git`.
+    #[error("cannot read revision `{rev}` through git: {message}")]
+    Git {
+        /// The revision as given.
+        rev: String,
+        /// What git said, or what went wrong talking to it.
+        message: String,
+    },
+
     /// A file of `compile --out-dir` could not be written.
     #[error("cannot write `{}`", .path.display())]
     WriteFile {

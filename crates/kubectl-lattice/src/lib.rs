@@ -10,8 +10,10 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod exit;
+pub mod git;
 pub mod load;
 pub mod render;
+pub mod specs;
 
 pub use error::Error;
 pub use exit::ExitStatus;
@@ -35,6 +37,9 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Check(args) => commands::check::run(args, &cli.global),
         Command::Compile(args) => commands::compile::run(args, &cli.global),
         Command::Explain(args) => commands::explain::run(args, &cli.global),
+        Command::Graph(args) => commands::graph::run(args, &cli.global),
+        Command::Path(args) => commands::path::run(args, &cli.global),
+        Command::Diff(args) => commands::diff::run(args, &cli.global),
         Command::Lsp => commands::lsp::run(),
     }
 }

@@ -9,6 +9,8 @@
 //! `name: "*"`, `dependsAll`) say which. The front ends render these types
 //! as text, DOT, Mermaid and JSON; the JSON form is their serialization.
 
+use std::collections::BTreeSet;
+
 use serde::{Serialize, Serializer};
 
 use crate::check::Side;
@@ -230,10 +232,21 @@ pub fn graph_view(analysis: &Analysis, subgraph: &Subgraph, query: Option<Query>
     );
     edges.sort_by(|a, b| (&a.caller, &a.callee, a.status).cmp(&(&b.caller, &b.callee, b.status)));
 
-    let mut nodes: Vec<Node> = subgraph
-        .nodes
-        .iter()
-        .map(|&i| {
+    let mut members: BTreeSet<WorkloadIndex> = subgraph.nodes.iter().copied().collect();
+    let mut ghosts: BTreeSet<&ServiceId> = BTreeSet::new();
+    for id in edges.iter().flat_map(|e| [&e.caller, &e.callee]) {
+        match graph.get(id) {
+            Some(index) => {
+                members.insert(index);
+            }
+            None => {
+                ghosts.insert(id);
+            }
+        }
+    }
+    let mut nodes: Vec<Node> = members
+        .into_iter()
+        .map(|i| {
             let mut node = workload_node(analysis, i);
             if query.is_some() {
                 node.depth = subgraph.depth(i);
@@ -241,13 +254,6 @@ pub fn graph_view(analysis: &Analysis, subgraph: &Subgraph, query: Option<Query>
             node
         })
         .collect();
-    let mut ghosts: Vec<&ServiceId> = edges
-        .iter()
-        .flat_map(|e| [&e.caller, &e.callee])
-        .filter(|id| graph.get(id).is_none())
-        .collect();
-    ghosts.sort();
-    ghosts.dedup();
     nodes.extend(ghosts.into_iter().map(|id| Node {
         id: id.clone(),
         kind: None,

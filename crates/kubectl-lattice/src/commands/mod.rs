@@ -2,5 +2,8 @@
 
 pub mod check;
 pub mod compile;
+pub mod diff;
 pub mod explain;
+pub mod graph;
 pub mod lsp;
+pub mod path;

@@ -1,12 +1,19 @@
 //! The renderings of an [`Analysis`](lattice_core::Analysis): one module per
-//! output format, each one function over the analysis.
+//! output format, each one function over the analysis; and those of the
+//! graph views, paths and diffs the core derives from it.
 //!
 //! All of them place diagnostics through [`position`], so a location reads the
 //! same in the terminal, in JSON and in SARIF: 1-based lines, 1-based columns
 //! counted in characters, the end one past the last character. Fixes, which
 //! name only a line, are placed through [`insertion_point`].
 
+pub mod diff_text;
+pub mod dot;
+pub mod graph_text;
 pub mod json;
+pub mod markdown;
+pub mod mermaid;
+pub mod path_text;
 pub mod sarif;
 pub mod text;
 
