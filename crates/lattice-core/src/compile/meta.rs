@@ -93,19 +93,21 @@ fn annotations(owner: &str, agreements: &[String]) -> BTreeMap<String, String> {
 }
 
 /// The name of the objects of workload `id` that live in `namespace`:
-/// `lattice-<name>`, or `lattice-<id namespace>-<name>` when the object lives
-/// outside the workload's own namespace (a mesh member targeting another
-/// namespace). Too long a name is cut and ends in a hash of the id, so it
-/// stays unique.
-// TODO: a LatticeService named `<ns>-<name>` in the target namespace of a
-// mesh member `<ns>/<name>` would get the same object names; no workspace
-// seen so far comes close, so the clash is not detected.
+/// `lattice-<name>`, or `lattice--<id namespace>-<name>` when the object
+/// lives outside the workload's own namespace (a mesh member targeting
+/// another namespace). Too long a name is cut and ends in a hash of the id,
+/// so it stays unique.
+///
+/// The double hyphen keeps the two forms apart: a workload name is a DNS
+/// label and never starts with `-`, so no workload of the target namespace
+/// (a service named `<id namespace>-<name>`, say) can get the name of a
+/// foreign workload's objects and replace them when the stream is applied.
 #[must_use]
 pub fn object_name(id: &ServiceId, namespace: &str) -> String {
     let name = if id.namespace == namespace {
         format!("lattice-{}", id.name)
     } else {
-        format!("lattice-{}-{}", id.namespace, id.name)
+        format!("lattice--{}-{}", id.namespace, id.name)
     };
     if name.len() <= MAX_NAME {
         return name;
@@ -133,7 +135,9 @@ mod tests {
     fn names_are_prefixed_and_mention_a_foreign_namespace() {
         let id = ServiceId::new("commerce", "payments");
         assert_eq!(object_name(&id, "commerce"), "lattice-payments");
-        assert_eq!(object_name(&id, "legacy"), "lattice-commerce-payments");
+        assert_eq!(object_name(&id, "legacy"), "lattice--commerce-payments");
+        let local = ServiceId::new("legacy", "commerce-payments");
+        assert_ne!(object_name(&local, "legacy"), object_name(&id, "legacy"));
     }
 
     #[test]

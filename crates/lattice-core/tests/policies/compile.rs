@@ -537,3 +537,51 @@ fn options_shape_the_baseline_and_the_principals() {
     );
     assert!(!yaml.contains("cluster.local"));
 }
+
+#[test]
+fn objects_of_a_namespace_target_never_take_the_name_of_a_local_service() {
+    // `lattice-alpha-api` would be the name of both the member's objects in
+    // `beta` and those of the service `beta/alpha-api`; applied, one would
+    // replace the other.
+    let member = "apiVersion: lattice.dev/v1alpha1\nkind: LatticeMeshMember\nmetadata:\n  name: api\n  namespace: alpha\nspec:\n  target:\n    namespace: beta\n  ports:\n    - port: 8080\n      name: http\n  allowedCallers:\n    - name: web\n      namespace: gamma\n";
+    let analysis = files(&[
+        ("api.yaml", member),
+        (
+            "alpha-api.yaml",
+            &service(
+                "alpha-api",
+                "beta",
+                9000,
+                "      web: {direction: inbound, namespace: gamma}\n",
+            ),
+        ),
+        (
+            "web.yaml",
+            &service(
+                "web",
+                "gamma",
+                0,
+                "      api: {namespace: alpha}\n      alpha-api: {namespace: beta}\n",
+            ),
+        ),
+    ]);
+    assert_eq!(analysis.summary.agreements, 2, "{:?}", analysis.diagnostics);
+    let compiled = compile(&analysis, &options());
+    let mut names = BTreeSet::new();
+    for object in &compiled.objects {
+        let meta = object.metadata();
+        let key = (object.kind(), meta.namespace.clone(), meta.name.clone());
+        assert!(names.insert(key.clone()), "two objects named {key:?}");
+    }
+    assert!(names.contains(&(
+        "CiliumNetworkPolicy",
+        Some("beta".to_owned()),
+        "lattice--alpha-api".to_owned()
+    )));
+    assert!(names.contains(&(
+        "CiliumNetworkPolicy",
+        Some("beta".to_owned()),
+        "lattice-alpha-api".to_owned()
+    )));
+    assert_exact(&analysis, &options());
+}
