@@ -26,7 +26,7 @@ from crds import Schemas  # noqa: E402
 # a minute on a 2-core machine.
 settings.register_profile(
     "suite",
-    max_examples=int(os.environ.get("LATTICE_HYPOTHESIS_EXAMPLES", "120")),
+    max_examples=int(os.environ.get("LATTICE_HYPOTHESIS_EXAMPLES", "200")),
     derandomize=True,
     database=None,
     deadline=None,

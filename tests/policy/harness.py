@@ -160,7 +160,15 @@ def evaluate(objects: list[dict[str, Any]], ws: Workspace, options: Options) -> 
 
 
 def assert_schema_valid(objects: list[dict[str, Any]], schemas: Schemas) -> None:
+    """Every object passes its CRD's schema, and no two share a name: the API
+    server keeps one object per kind, namespace and name, so applying the
+    stream would silently replace the first with the second."""
     errors = [e for obj in objects for e in schemas.errors(obj)]
+    seen: dict[tuple[str, str, str], int] = {}
+    for obj in objects:
+        key = (obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        seen[key] = seen.get(key, 0) + 1
+    errors += [f"{kind} {ns or '-'}/{name}: {n} objects of that name" for (kind, ns, name), n in seen.items() if n > 1]
     assert not errors, "objects the API server would refuse or change:\n" + "\n".join(errors)
 
 

@@ -20,7 +20,8 @@ from harness import Options
 from specs import MEMBER_FAULTS, SERVICE_FAULTS, Member, PeerRef, Ref, Resource, Service, ServicePort, Workspace
 
 NAMESPACES = ("alpha", "beta", "gamma")
-NAMES = ("api", "web", "db", "cache", "auth", "queue")
+# One name long enough that object names derived from it must be shortened.
+NAMES = ("api", "web", "db", "cache", "auth", "queue", "order-history-projection-rebuilder-for-the-eu-west-shard")
 # A name no workload has: declarations naming it match nothing.
 GHOST = "ghost"
 DEFAULT_NAMESPACE = "alpha"
@@ -76,7 +77,8 @@ def resources(draw, own: Ref, ids: list[Ref]) -> list[Resource]:
         if kind == "not-a-call":
             # Named like a peer, but a secret or an external service is no edge.
             key = peer.name
-            out.setdefault(key, Resource(key, type=draw(st.sampled_from(("secret", "external-service", "volume")))))
+            kind = draw(st.sampled_from(("secret", "external-service", "volume", "postgres")))
+            out.setdefault(key, Resource(key, type=kind, direction=draw(st.sampled_from((None, "outbound")))))
             continue
         direction = draw(st.sampled_from((None, "outbound", "inbound", "both")))
         if peer.namespace != own.namespace:
@@ -86,7 +88,8 @@ def resources(draw, own: Ref, ids: list[Ref]) -> list[Resource]:
         if draw(st.booleans()):
             key, id_ = peer.name, None
         else:
-            key, id_ = f"{peer.name}-{draw(st.sampled_from(('link', 'dep', 'peer')))}", peer.name
+            # With `id`, the key is free text, not a name.
+            key, id_ = f"{peer.name}-{draw(st.sampled_from(('link', 'Dep', 'the peer')))}", peer.name
         typed = draw(st.sampled_from((None, "service")))
         out.setdefault(key, Resource(key, type=typed, direction=direction, id=id_, namespace=namespace))
     return list(out.values())
@@ -109,7 +112,7 @@ def peer_list(draw, own: Ref, ids: list[Ref], wildcards: bool) -> list[PeerRef]:
 def member(draw, ref: Ref, ids: list[Ref]) -> Member:
     m = Member(ref.namespace, ref.name)
     if draw(st.integers(0, 3)) == 0:
-        m.target_namespace = f"{ref.namespace}-{ref.name}-pods"
+        m.target_namespace = f"{ref.namespace}-pods-{NAMES.index(ref.name)}"
     else:
         m.selector = {"app": f"{ref.name}-member"}
         if draw(st.booleans()):
