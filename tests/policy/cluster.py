@@ -15,8 +15,10 @@ Cilium (`CiliumNetworkPolicy`, `CiliumClusterwideNetworkPolicy`)
 - `matchLabels` and `matchExpressions` (`In`, `NotIn`, `Exists`,
   `DoesNotExist`) must all hold; an empty selector matches every pod in scope.
 - A pod's ingress (egress) is default-deny as soon as a policy selecting it
-  asks for it: `enableDefaultDeny.ingress` when given, else whether the
-  policy has ingress rules. Then a connection needs one rule of one policy
+  has an ingress (egress) rule and does not set `enableDefaultDeny.ingress`
+  (`.egress`) to false. Cilium attaches the flag to each rule, so a policy
+  without rules in a direction never makes that direction default-deny,
+  whatever the flag says. Then a connection needs one rule of one policy
   selecting the pod that matches the peer and the port.
 - A rule matches a peer when one of its selectors does; a rule with ports but
   no peer fields matches every peer; the empty rule `{}` matches nothing. A
@@ -280,8 +282,8 @@ def parse_cilium(obj: Mapping[str, Any]) -> CiliumPolicy:
         subject=subject,
         ingress=ingress,
         egress=egress,
-        deny_ingress=default_deny.get("ingress", "ingress" in spec),
-        deny_egress=default_deny.get("egress", "egress" in spec),
+        deny_ingress=bool(ingress) and default_deny.get("ingress", True) is not False,
+        deny_egress=bool(egress) and default_deny.get("egress", True) is not False,
     )
 
 

@@ -86,9 +86,11 @@ def test_default_deny_follows_the_directions_a_policy_has_or_asks_for():
     assert verdicts([empty_rule])[(A, B)].ingress == frozenset()
     opted_out = cnp("web", {"matchLabels": {"app": "b"}}, ingress=[{}], deny={"ingress": False})
     assert verdicts([opted_out])[(A, B)].ingress == PROBES
+    # The flag only qualifies the rules a direction has; without ingress
+    # rules, asking for ingress default deny does nothing.
     asked = cnp("web", {"matchLabels": {"app": "b"}}, egress=[egress_to("a")], deny={"ingress": True, "egress": False})
     v = verdicts([asked])
-    assert v[(A, B)].ingress == frozenset()
+    assert v[(A, B)].ingress == PROBES
     assert v[(B, NO_SIDECAR)].egress == PROBES
 
 
@@ -223,6 +225,10 @@ def no_dns(objects):
     policy["spec"]["egress"] = [r for r in policy["spec"]["egress"] if "53" not in str(r)]
 
 
+def baseline_without_its_empty_ingress_rule(objects):
+    del find(objects, "CiliumClusterwideNetworkPolicy", "lattice-default-deny")["spec"]["ingress"]
+
+
 def selector_of_another_workload(objects):
     policy = find(objects, "AuthorizationPolicy", "lattice-orders", "commerce")
     policy["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] = "cart"
@@ -239,6 +245,7 @@ def selector_of_another_workload(objects):
         any_protocol,
         all_ports,
         no_dns,
+        baseline_without_its_empty_ingress_rule,
         selector_of_another_workload,
     ],
 )
