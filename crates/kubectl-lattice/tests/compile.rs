@@ -29,6 +29,11 @@ fn text(bytes: &[u8]) -> String {
 
 /// The core's YAML for the spec files under `dir`, read in any order.
 fn core_yaml(dir: &Path, options: &CompileOptions) -> String {
+    core_compiled(dir, options).to_yaml()
+}
+
+/// The core's compilation of the spec files under `dir`, read in any order.
+fn core_compiled(dir: &Path, options: &CompileOptions) -> lattice_core::compile::Compiled {
     let mut inputs = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(next) = stack.pop() {
@@ -44,7 +49,7 @@ fn core_yaml(dir: &Path, options: &CompileOptions) -> String {
             }
         }
     }
-    compile(&analyze(inputs, &Options::default()), options).to_yaml()
+    compile(&analyze(inputs, &Options::default()), options)
 }
 
 /// A copy of the shop example whose payments spec has a wrong field.
@@ -95,6 +100,8 @@ fn json_output_is_a_list_of_the_same_objects() {
     assert_eq!(list["kind"], "List");
     let documents = text(&yaml.stdout).matches("---\n").count();
     assert_eq!(list["items"].as_array().expect("items").len(), documents);
+    let expected = core_compiled(&examples().join("shop"), &CompileOptions::default()).to_json();
+    assert_eq!(text(&json.stdout), expected);
 }
 
 #[test]

@@ -15,18 +15,19 @@ use lattice_core::compile::{self, CompileOptions, Compiled, Object};
 use lattice_core::{Code, Options};
 
 use crate::cli::{CompileArgs, CompileFormat, GlobalArgs};
-use crate::load::{self, LoadOptions, display_path};
+use crate::load::{LoadOptions, display_path};
 use crate::{Error, ExitStatus};
 
 /// Run `compile`.
 pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
-    let inputs = load::load(
+    let inputs = crate::cluster::inputs(
         &args.paths,
         LoadOptions {
             max_file_size: args.max_file_size,
         },
+        global,
     )?;
-    if inputs.is_empty() {
+    if inputs.is_empty() && !global.from_cluster {
         let paths: Vec<String> = args
             .paths
             .iter()
@@ -107,13 +108,48 @@ fn documents(n: usize) -> String {
     }
 }
 
+/// Writes the same bytes as [`Compiled::to_yaml`] and [`Compiled::to_json`],
+/// one object at a time: at 50,000 services the whole stream is over 150 MB,
+/// and holding it as one string would add that (and its reallocations) to the
+/// peak memory.
 fn print(compiled: &Compiled, format: CompileFormat) -> io::Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     match format {
-        CompileFormat::Yaml => out.write_all(compiled.to_yaml().as_bytes())?,
-        CompileFormat::Json => out.write_all(compiled.to_json().as_bytes())?,
+        CompileFormat::Yaml => {
+            for object in &compiled.objects {
+                out.write_all(compile::yaml_document(object).as_bytes())?;
+            }
+        }
+        CompileFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &JsonList(&compiled.objects))?;
+            out.write_all(b"\n")?;
+        }
     }
     out.flush()
+}
+
+/// The `List` of [`compile::json_list`], serialized item by item.
+struct JsonList<'a>(&'a [Object]);
+
+impl serde::Serialize for JsonList<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+
+        let items = Items(self.0);
+        let mut list = serializer.serialize_struct("List", 3)?;
+        list.serialize_field("apiVersion", "v1")?;
+        list.serialize_field("kind", "List")?;
+        list.serialize_field("items", &items)?;
+        list.end()
+    }
+}
+
+struct Items<'a>(&'a [Object]);
+
+impl serde::Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(compile::to_value))
+    }
 }
 
 /// One file per object, named by kind, namespace and name; `.json` files
