@@ -1,14 +1,21 @@
 //! Every compiled object validates against the upstream CRD schemas (Cilium
-//! 1.19, Istio 1.29) kept in `../shared/crds/` beside the repository, and
-//! against the API server's rules for names, labels and annotations.
+//! 1.19, Istio 1.29), and against the API server's rules for names, labels
+//! and annotations.
+//!
+//! The CRDs are those `scripts/fetch-crds.sh` takes from the Cilium and Istio
+//! Go modules: `$LATTICE_CRDS_DIR` (set by `scripts/test.sh`), else the
+//! script's machine-level cache, else the reference copies in `../shared/crds`
+//! beside the repository.
 //!
 //! The validator covers the `OpenAPI` v3 subset the CRDs use for these
 //! fields: `type`, `properties` (an unknown field is an error, as the API
 //! server would silently drop it), `additionalProperties`, `required`,
 //! `enum`, `minItems`/`maxItems`, `minLength`/`maxLength`,
 //! `maxProperties`, `minimum`/`maximum`, `oneOf`, `anyOf`, `allOf`, `not`.
-//! `pattern` and CEL rules are not evaluated; the two patterns the output
-//! meets (ports, label values) are checked by hand below.
+//! `pattern` and CEL rules are not evaluated here; the two patterns the
+//! output meets (ports, label values) are checked by hand below. The policy
+//! tests in `tests/policy` validate the compiled output of the examples and
+//! of random workspaces against the full schemas, `pattern` and CEL included.
 
 use std::path::PathBuf;
 
@@ -18,17 +25,29 @@ use serde_json::Value;
 
 use crate::support::{example, files, service, yaml_value};
 
+/// Where `scripts/fetch-crds.sh` keeps the CRDs it fetched.
+const FETCHED: &str = "kubectl-lattice/crds/cilium-v1.19.1-istio-1.29.1";
+
 fn crds() -> PathBuf {
-    let dir = std::env::var_os("LATTICE_CRDS_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.is_dir(),
-        "the upstream CRDs are expected in {} (or in $LATTICE_CRDS_DIR)",
-        dir.display()
-    );
-    dir
+    if let Some(dir) = std::env::var_os("LATTICE_CRDS_DIR") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    let candidates = [
+        cache.map(|c| c.join(FETCHED)),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "the upstream CRDs are missing: run scripts/fetch-crds.sh, or set $LATTICE_CRDS_DIR"
+            )
+        })
 }
 
 /// The `openAPIV3Schema` of `version` in CRD file `file`.
