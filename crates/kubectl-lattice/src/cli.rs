@@ -39,20 +39,22 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Namespace of specs that name none [default: default].
+    /// Namespace of specs that name none [default: default]; with
+    /// --from-cluster, the namespace to read [default: the context's].
     #[arg(short, long, global = true, value_name = "NAMESPACE", value_parser = parse_namespace)]
     pub namespace: Option<String>,
 
-    /// Read the specs from the current cluster instead of files (not supported yet).
+    /// Read the specs from the cluster's Lattice objects instead of files.
     #[arg(long, global = true)]
     pub from_cluster: bool,
 
-    /// The kubeconfig context to use (with --from-cluster).
-    #[arg(long, global = true, value_name = "CONTEXT", requires = "from_cluster")]
+    /// The kubeconfig context to use (with --from-cluster and for apply).
+    #[arg(long, global = true, value_name = "CONTEXT")]
     pub context: Option<String>,
 
-    /// Path to the kubeconfig file to use (with --from-cluster).
-    #[arg(long, global = true, value_name = "PATH", requires = "from_cluster")]
+    /// Path to the kubeconfig file to use, instead of KUBECONFIG or
+    /// ~/.kube/config (with --from-cluster and for apply).
+    #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Read specs from every namespace (with --from-cluster).
@@ -156,6 +158,22 @@ pub enum Command {
     /// changed and --exit-code was given, 2 usage, I/O or git error.
     Diff(DiffArgs),
 
+    /// Server-side apply the compiled policies to the cluster.
+    ///
+    /// Compiles the whole graph, as compile does, and applies every object
+    /// that differs from the cluster's (field manager kubectl-lattice);
+    /// objects that are already as compiled are reported unchanged and not
+    /// written. Writes that add allows come first, then those that remove
+    /// allows and the default-deny baseline, then deletes, so agreed traffic
+    /// is never denied in between.
+    ///
+    /// Exit codes: 0 applied (or nothing to do), 1 documents with errors
+    /// had to be left out and nothing was applied (unless --allow-partial),
+    /// 2 usage, I/O or cluster error: the cluster unreachable, CRDs missing,
+    /// RBAC denied a request, or another field manager owns a field; what
+    /// was and was not applied is then listed on stderr.
+    Apply(ApplyArgs),
+
     /// Run the language server on stdin and stdout, for editors.
     ///
     /// Speaks LSP 3.17 for the YAML files of the workspace folders the editor
@@ -229,6 +247,91 @@ pub struct CompileArgs {
     /// Files larger than this many bytes (default 16 MiB) are reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+/// Arguments of `apply`.
+#[expect(
+    clippy::doc_markdown,
+    reason = "doc comments are the --help text, where backticks would show"
+)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each is a kubectl-style switch of its own"
+)]
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing: `client` prints the objects that would be applied,
+    /// `server` prints a diff of each object the server would change.
+    #[arg(long, value_name = "MODE", default_value = "none", num_args = 0..=1,
+          default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+
+    /// Delete the objects this tool applied before (managed-by label and
+    /// owner annotation) that no agreement needs any more, in the
+    /// namespaces the specs cover (with --from-cluster -n: that namespace;
+    /// -A or files: also the cluster-wide baseline). Objects of specs that
+    /// could not be compiled are kept.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Take over fields that another field manager owns, instead of failing.
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// After applying, keep watching the LatticeService and
+    /// LatticeMeshMember objects and apply again on every change, until
+    /// interrupted (needs --from-cluster).
+    #[arg(long, requires = "from_cluster")]
+    pub watch: bool,
+
+    /// Leave out the default-deny baseline.
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// Put one Istio deny-all into the Istio root namespace instead of one
+    /// into every namespace that holds specs.
+    #[arg(long)]
+    pub mesh_wide_baseline: bool,
+
+    /// Apply the policies of the valid specs even when documents with
+    /// errors had to be left out (their objects are kept as they are).
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// The mesh's trust domain, the first part of every principal.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// The Istio root namespace, where istiod runs and a mesh-wide baseline goes.
+    #[arg(long, value_name = "NAMESPACE", default_value = "istio-system", value_parser = parse_namespace)]
+    pub istio_root_namespace: String,
+
+    /// The namespace Cilium runs in, left alone by the baseline.
+    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system", value_parser = parse_namespace)]
+    pub cilium_namespace: String,
+
+    /// Another namespace the baseline leaves alone; repeat for more.
+    #[arg(long = "system-namespace", value_name = "NAMESPACE", value_parser = parse_namespace)]
+    pub system_namespaces: Vec<String>,
+
+    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// `apply --dry-run` modes, as kubectl has them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Apply for real.
+    None,
+    /// Print the objects; the cluster is not contacted.
+    Client,
+    /// Ask the server what would change; print a diff per object.
+    Server,
 }
 
 /// Output formats of `compile`.
@@ -531,8 +634,9 @@ mod tests {
 
     #[test]
     fn cluster_flags_need_from_cluster() {
-        assert!(Cli::try_parse_from(["kubectl-lattice", "check", "--context", "prod"]).is_err());
         assert!(Cli::try_parse_from(["kubectl-lattice", "-A", "check"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-lattice", "apply", "--watch"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-lattice", "apply", "--context", "prod"]).is_ok());
         assert!(
             Cli::try_parse_from([
                 "kubectl-lattice",

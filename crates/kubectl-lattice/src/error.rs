@@ -30,6 +30,18 @@ pub enum Error {
         instead: &'static str,
     },
 
+    /// The command line is inconsistent in a way clap cannot express.
+    #[error("{0}")]
+    Usage(String),
+
+    /// Talking to the cluster failed.
+    #[error(transparent)]
+    Cluster(#[from] lattice_kube::ClusterError),
+
+    /// The runtime for cluster I/O could not be started.
+    #[error("cannot start the runtime for cluster I/O")]
+    Runtime(#[source] io::Error),
+
     /// The language server stopped on a protocol or I/O failure.
     #[error("the language server stopped")]
     Lsp(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -7,6 +7,7 @@
 //! comes back.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod error;
 pub mod exit;
@@ -23,16 +24,7 @@ use cli::{Cli, Command};
 /// Run one invocation. `Ok` carries the exit status the command decided on
 /// (negative answers included); `Err` is a usage or I/O failure, exit 2.
 pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
-    // TODO: reading specs from the cluster (kube client, `--context`,
-    // `--kubeconfig`, `-A`) needs the cluster crate, which does not exist yet;
-    // until then the flag is declared so that scripts see a clear refusal.
-    if cli.global.from_cluster {
-        return Err(Error::Unsupported {
-            flag: "--from-cluster",
-            instead: "pass the files or folders that hold the specs",
-        });
-    }
-
+    check_cluster_flags(cli)?;
     match &cli.command {
         Command::Check(args) => commands::check::run(args, &cli.global),
         Command::Compile(args) => commands::compile::run(args, &cli.global),
@@ -40,6 +32,31 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Graph(args) => commands::graph::run(args, &cli.global),
         Command::Path(args) => commands::path::run(args, &cli.global),
         Command::Diff(args) => commands::diff::run(args, &cli.global),
+        Command::Apply(args) => commands::apply::run(args, &cli.global),
         Command::Lsp => commands::lsp::run(),
     }
+}
+
+/// The cluster flags mean something only where a cluster is read or
+/// written; elsewhere they would be silently ignored.
+fn check_cluster_flags(cli: &Cli) -> Result<(), Error> {
+    let global = &cli.global;
+    let name = match &cli.command {
+        Command::Diff(_) => Some("diff"),
+        Command::Lsp => Some("lsp"),
+        _ => None,
+    };
+    if let (Some(name), true) = (name, global.from_cluster) {
+        return Err(Error::Usage(format!(
+            "{name} does not read specs from the cluster: leave out --from-cluster"
+        )));
+    }
+    let cluster_flag = global.context.is_some() || global.kubeconfig.is_some();
+    if cluster_flag && !global.from_cluster && !matches!(cli.command, Command::Apply(_)) {
+        return Err(Error::Usage(
+            "--context and --kubeconfig choose the cluster for --from-cluster and apply: add              --from-cluster, or leave them out"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@ use lattice_core::{Analysis, Code, Input, Options};
 
 use crate::Error;
 use crate::cli::GlobalArgs;
-use crate::load::{self, LoadOptions, display_path};
+use crate::load::{LoadOptions, display_path};
 
 /// Read every spec under `paths` and analyze them with the namespace of `-n`.
 pub fn analyze_paths(
@@ -18,8 +18,8 @@ pub fn analyze_paths(
     max_file_size: u64,
     global: &GlobalArgs,
 ) -> Result<Analysis, Error> {
-    let inputs = load::load(paths, LoadOptions { max_file_size })?;
-    if inputs.is_empty() {
+    let inputs = crate::cluster::inputs(paths, LoadOptions { max_file_size }, global)?;
+    if inputs.is_empty() && !global.from_cluster {
         let names: Vec<String> = paths
             .iter()
             .map(|path| format!("`{}`", display_path(path)))

@@ -106,6 +106,24 @@ pub fn spec_yaml(kind: Kind, object: &DynamicObject) -> String {
     lattice_core::compile::to_yaml(&Value::Object(document))
 }
 
+/// The cluster's namespaces, or `None` when they cannot be listed (RBAC
+/// often allows reading specs but not listing namespaces).
+pub async fn namespaces(cluster: &Cluster) -> Option<Vec<String>> {
+    let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(cluster.client.clone());
+    match api.list_metadata(&ListParams::default()).await {
+        Ok(list) => Some(
+            list.items
+                .into_iter()
+                .filter_map(|n| n.metadata.name)
+                .collect(),
+        ),
+        Err(error) => {
+            tracing::debug!(%error, "namespaces not listed");
+            None
+        }
+    }
+}
+
 /// List the objects of `kind` in `scope`.
 pub(crate) async fn list(
     cluster: &Cluster,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use lattice_core::{Analysis, Code, Input, InputContent, Options, Severity};
 
 use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
-use crate::load::{self, LoadOptions, display_path};
+use crate::load::{LoadOptions, display_path};
 use crate::render;
 use crate::{Error, ExitStatus};
 
@@ -15,13 +15,14 @@ use crate::{Error, ExitStatus};
 /// status is decided by [`exit_status`].
 pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
     let started = Instant::now();
-    let inputs = load::load(
+    let inputs = crate::cluster::inputs(
         &args.paths,
         LoadOptions {
             max_file_size: args.max_file_size,
         },
+        global,
     )?;
-    if inputs.is_empty() {
+    if inputs.is_empty() && !global.from_cluster {
         warn_nothing_found(args);
     }
     if global.verbose > 0 {

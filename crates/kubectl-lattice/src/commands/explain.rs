@@ -9,16 +9,17 @@ use lattice_core::explain::{Declared, Explanation, explain};
 use lattice_core::{Code, Options, ServiceId};
 
 use crate::cli::{ExplainArgs, ExplainFormat, GlobalArgs};
-use crate::load::{self, LoadOptions};
+use crate::load::LoadOptions;
 use crate::{Error, ExitStatus};
 
 /// Run `explain`.
 pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
-    let inputs = load::load(
+    let inputs = crate::cluster::inputs(
         &args.paths,
         LoadOptions {
             max_file_size: args.max_file_size,
         },
+        global,
     )?;
     let namespace = global.default_namespace();
     let analysis = lattice_core::analyze(

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
+pub mod apply;
 pub mod check;
 pub mod compile;
 pub mod diff;
