@@ -54,6 +54,8 @@ command -v npm >/dev/null || apt_install nodejs npm
 command -v kubectl >/dev/null || apt_install kubernetes-client
 # Neovim: the language server's tests drive a real headless editor.
 command -v nvim >/dev/null || apt_install neovim
+# Graphviz: the DOT output of `graph` is read by the real `dot`.
+command -v dot >/dev/null || apt_install graphviz
 cargo --version
 python3 --version
 kubectl version --client 2>/dev/null | head -n 1

@@ -79,7 +79,11 @@ pub fn render(report: &PathReport, listing: bool, out: &mut dyn Write) -> io::Re
     }
     if report.truncated {
         writeln!(out)?;
-        writeln!(out, "More paths exist: raise --max-paths to list them.")?;
+        if listing {
+            writeln!(out, "More paths exist: raise --max-paths to list them.")?;
+        } else {
+            writeln!(out, "Other paths exist: --all lists them.")?;
+        }
     }
     Ok(())
 }
