@@ -175,27 +175,31 @@ def assert_schema_valid(objects: list[dict[str, Any]], schemas: Schemas) -> None
 def assert_only_agreements(outcome: Outcome, ws: Workspace, options: Options) -> None:
     """The objects allow exactly the agreements, layer by layer.
 
-    Between pods outside the system namespaces (which the baseline leaves
-    alone): Cilium and Istio together allow exactly the agreements' ports;
-    so do the callers' egress rules alone, the callees' ingress rules alone,
-    and Istio alone (TCP only, ports by number) wherever it governs the
-    namespace. Pods outside the system namespaces reach kube-dns and istiod
-    on exactly their ports. Without the baseline, the agreements still flow
-    and every pod whose egress a policy restricts still reaches kube-dns and
-    istiod (the allowance must not depend on the baseline).
+    The baseline leaves the system namespaces alone by design, so their pods'
+    own traffic is out of scope. Towards pods outside them: Cilium and Istio
+    together allow exactly the agreements' ports; so do the callers' egress
+    rules alone, the callees' ingress rules alone, and Istio alone (TCP only,
+    ports by number) wherever it governs the namespace. From pods outside
+    them into the system namespaces: exactly kube-dns and istiod on their
+    ports, and the agreements with callees there. Without the baseline, the
+    agreements still flow and every pod whose egress a policy restricts still
+    reaches kube-dns and istiod (the allowance must not depend on the
+    baseline).
     """
     system = options.system_namespaces
+    namespace = {pod.name: pod.namespace for pair in outcome.verdicts for pod in pair}
+    inside = {pair: ports for pair, ports in outcome.expected.items() if namespace[pair[1]] not in system}
     governed = {(s.name, d.name): v for (s, d), v in outcome.verdicts.items() if d.namespace not in system}
 
     def exact(layer: str, observed: Mapping[tuple[str, str], frozenset], expected) -> None:
         problems = _compare({pair: ports for pair, ports in observed.items() if ports}, expected)
         assert not problems, f"{layer} does not allow exactly the agreements:\n{problems}"
 
-    exact("Cilium and Istio together", {pair: v.allowed for pair, v in governed.items()}, outcome.expected)
-    # System pods' own egress is not restricted by the baseline, by design.
-    egress = {(s.name, d.name): v.egress for (s, d), v in outcome.verdicts.items() if not {s.namespace, d.namespace} & system}
-    exact("Cilium egress alone", egress, outcome.expected)
-    exact("Cilium ingress alone", {pair: v.ingress for pair, v in governed.items()}, outcome.expected)
+    exact("Cilium and Istio together", {pair: v.allowed for pair, v in governed.items()}, inside)
+    exact("Cilium ingress alone", {pair: v.ingress for pair, v in governed.items()}, inside)
+    # System pods' own egress is not restricted by the baseline.
+    egress = {pair: v.egress for pair, v in governed.items() if namespace[pair[0]] not in system}
+    exact("Cilium egress alone", egress, {pair: p for pair, p in inside.items() if namespace[pair[0]] not in system})
 
     istio_namespaces = {workload_pod(w).namespace for w in ws.workloads} | {w.namespace for w in ws.workloads}
     istio = {
@@ -203,19 +207,19 @@ def assert_only_agreements(outcome: Outcome, ws: Workspace, options: Options) ->
         for (s, d), v in outcome.verdicts.items()
         if d.sidecar and d.namespace not in system and (options.mesh_wide_baseline or d.namespace in istio_namespaces)
     }
-    expected_numbers = {pair: frozenset(port for port, _ in ports) for pair, ports in outcome.expected.items()}
-    exact("Istio alone (TCP port numbers)", istio, expected_numbers)
+    exact("Istio alone (TCP port numbers)", istio, {pair: frozenset(n for n, _ in p) for pair, p in inside.items()})
 
     wanted = {"kube-system/kube-dns": DNS_PORTS, f"{options.istio_root_namespace}/istiod": ISTIOD_PORTS}
-    platform = {
+    into_system = {
         (s.name, d.name): v.allowed
         for (s, d), v in outcome.verdicts.items()
         if s.namespace not in system and d.namespace in system
     }
-    expected_platform = {
-        (s.name, d.name): wanted[d.name] for (s, d) in outcome.verdicts if s.namespace not in system and d.name in wanted
+    expected_into_system = {
+        **{(s.name, d.name): wanted[d.name] for (s, d) in outcome.verdicts if s.namespace not in system and d.name in wanted},
+        **{pair: p for pair, p in outcome.expected.items() if pair not in inside and namespace[pair[0]] not in system},
     }
-    exact("Pods outside the system namespaces to system pods:", platform, expected_platform)
+    exact("From pods outside the system namespaces into them,", into_system, expected_into_system)
 
     bare = {(s.name, d.name): v for (s, d), v in outcome.bare_verdicts.items()}
     lost = {pair: ports - bare[pair].allowed for pair, ports in outcome.expected.items() if ports - bare[pair].allowed}

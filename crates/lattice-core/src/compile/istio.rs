@@ -40,6 +40,13 @@ pub fn spiffe_id(workload: &Workload, trust_domain: &str) -> String {
 
 /// `selector` for `workload`'s pods, or `None` for a namespace target (the
 /// policy then applies to every workload of its namespace).
+// TODO: Istio applies a policy in its root namespace to matching pods of
+// every namespace, so the ALLOW policy of a callee in the root namespace
+// also admits its callers to look-alike pods elsewhere (same labels; Cilium
+// still refuses them), and a namespace target in the root namespace opens
+// every pod of the mesh at L7. No selector can confine such a policy to one
+// namespace; such callees want a diagnostic once `check` knows the root
+// namespace.
 pub(crate) fn workload_selector(workload: &Workload) -> Option<WorkloadSelector> {
     (!workload.selector.is_empty()).then(|| WorkloadSelector {
         match_labels: workload.selector.clone(),
