@@ -54,7 +54,8 @@ fn check_cluster_flags(cli: &Cli) -> Result<(), Error> {
     let cluster_flag = global.context.is_some() || global.kubeconfig.is_some();
     if cluster_flag && !global.from_cluster && !matches!(cli.command, Command::Apply(_)) {
         return Err(Error::Usage(
-            "--context and --kubeconfig choose the cluster for --from-cluster and apply: add              --from-cluster, or leave them out"
+            "--context and --kubeconfig choose the cluster for --from-cluster and apply: add \
+             --from-cluster, or leave them out"
                 .to_owned(),
         ));
     }

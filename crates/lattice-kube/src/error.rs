@@ -96,8 +96,10 @@ pub enum ClusterError {
         namespace_hint(.namespace.as_deref())
     )]
     Forbidden {
-        /// The verb (`get`, `list`, `watch`, `patch`, `delete`).
-        verb: &'static str,
+        /// The verb the server denied (`get`, `list`, `watch`, `create`,
+        /// `patch`, `delete`): a server-side apply that creates an object
+        /// needs `create` as well as `patch`.
+        verb: String,
         /// `plural.group`, as RBAC rules name it.
         resource: String,
         /// The namespace of the request, if namespaced.
@@ -258,7 +260,7 @@ pub(crate) fn from_api(error: kube::Error, attempt: Attempt<'_>, server: &str) -
             message,
         },
         403 => ClusterError::Forbidden {
-            verb: attempt.verb,
+            verb: denied_verb(&message).unwrap_or(attempt.verb).to_owned(),
             resource: attempt.kind.resource(),
             namespace: attempt.namespace.map(str::to_owned),
             user: forbidden_user(&message),
@@ -324,6 +326,13 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
+/// The verb a 403 message says was denied (`... cannot create resource ...`).
+fn denied_verb(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once(" cannot ")?;
+    let (verb, _) = rest.split_once(' ')?;
+    verb.chars().all(|c| c.is_ascii_lowercase()).then_some(verb)
+}
+
 /// The user named in a 403 message (`User "x" cannot ...`), or "the user of
 /// the kubeconfig" when the message names none.
 fn forbidden_user(message: &str) -> String {
@@ -347,6 +356,8 @@ mod tests {
                        \"system:serviceaccount:t:applier\" cannot list resource";
         assert_eq!(forbidden_user(message), "`system:serviceaccount:t:applier`");
         assert_eq!(forbidden_user("forbidden"), "the user of the kubeconfig");
+        assert_eq!(denied_verb(message), Some("list"));
+        assert_eq!(denied_verb("forbidden"), None);
     }
 
     #[test]
