@@ -112,6 +112,21 @@ command -v go >/dev/null || apt_install golang-go
 LATTICE_CRDS_DIR=$(scripts/fetch-crds.sh)
 export LATTICE_CRDS_DIR
 
+step "test API server (etcd and kube-apiserver built from their Go modules)"
+# Built once per machine and version (tests/cluster/cluster.sh caches the
+# binaries under ${XDG_CACHE_HOME:-~/.cache}/kubectl-lattice), started on
+# loopback for the cluster tests, and stopped on exit whatever happens.
+cluster_dir=$(mktemp -d)
+stop_cluster() {
+  bash tests/cluster/cluster.sh stop "$cluster_dir"
+  rm -rf "$cluster_dir"
+}
+trap stop_cluster EXIT
+trap 'exit 130' INT TERM
+bash tests/cluster/cluster.sh start "$cluster_dir"
+# shellcheck disable=SC1091
+. "$cluster_dir/env"
+
 step "cargo test"
 # Tests marked #[ignore] need the tools installed above; they run here.
 CI=true cargo test --locked --workspace -- --include-ignored
