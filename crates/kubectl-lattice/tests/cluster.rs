@@ -114,7 +114,7 @@ fn ok(out: &Output) -> String {
     text(&out.stdout)
 }
 
-/// A LatticeService: `calls` outbound, `accepts` inbound, one port when
+/// A `LatticeService`: `calls` outbound, `accepts` inbound, one port when
 /// `port` is given (service port, target port).
 fn service(
     ns: &str,
@@ -488,7 +488,7 @@ fn dry_runs_change_nothing() {
 }
 
 /// A kubeconfig for a new service account bound to `role`, with a token
-/// from the TokenRequest API.
+/// from the `TokenRequest` API.
 fn service_account(ns: &str, role: &str) -> tempfile::NamedTempFile {
     let account = "applier";
     kubectl(&["-n", ns, "create", "serviceaccount", account]);
@@ -516,7 +516,7 @@ fn service_account(ns: &str, role: &str) -> tempfile::NamedTempFile {
     file
 }
 
-/// The ClusterRole of deploy/rbac.yaml under another name, without `verb`
+/// The `ClusterRole` of `deploy/rbac.yaml` under another name, without `verb`
 /// on `resource`.
 fn role_without(name: &str, resource: &str, verb: &str) {
     let rbac = std::fs::read_to_string(root().join("deploy/rbac.yaml")).unwrap();
@@ -527,7 +527,7 @@ fn role_without(name: &str, resource: &str, verb: &str) {
             in_rule_for_resource = line.contains(resource);
         }
         if line.contains("name: kubectl-lattice") && !line.contains("app.kubernetes.io") {
-            out.push_str(&format!("  name: {name}\n"));
+            let _ = writeln!(out, "  name: {name}");
             continue;
         }
         if in_rule_for_resource && line.contains("verbs:") {

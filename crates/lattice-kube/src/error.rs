@@ -1,6 +1,6 @@
 //! What can go wrong talking to a cluster, in words that say what to do.
 //!
-//! Every API failure is turned into one of these variants by [`from_api`],
+//! Every API failure is turned into one of these variants by `from_api`,
 //! which knows the verb and the resource it was attempting; the messages name
 //! both, because the server's own text ("forbidden", "the server could not
 //! find the requested resource") rarely says which request it was.

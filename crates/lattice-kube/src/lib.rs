@@ -1,11 +1,11 @@
 //! Cluster I/O of `kubectl-lattice`: everything that talks to a Kubernetes
 //! API server lives here, on top of kube-rs.
 //!
-//! - [`connect`]: a client from the kubeconfig, as kubectl finds it.
+//! - [`mod@connect`]: a client from the kubeconfig, as kubectl finds it.
 //! - [`specs`]: `LatticeService` and `LatticeMeshMember` objects read back as
 //!   the core's inputs, so every command can analyze a cluster as it
 //!   analyzes files.
-//! - [`apply`]: server-side apply of compiled policies, with prune and a
+//! - [`mod@apply`]: server-side apply of compiled policies, with prune and a
 //!   server dry run, in the order [`plan`] decides.
 //! - [`watch`]: changes to the specs, for `apply --watch`.
 //! - [`error`]: failures in words that name the verb, the resource and the
