@@ -9,6 +9,7 @@ with the capabilities Neovim 0.7 announces and with those of VS Code.
 import asyncio
 import os
 import pathlib
+import subprocess
 import time
 
 import pytest
@@ -268,21 +269,39 @@ def codes(diagnostics) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
 
 
-FAKE_KUBECTL = """#!/bin/sh
-# Answers `kubectl get services|namespaces --all-namespaces -o jsonpath=...` like a cluster would.
-case "$2" in
-  services) printf 'prod/ledger\nshop/payments\n' ;;
-  namespaces) printf '/prod\n/shop\n/kube-system\n' ;;
-  *) exit 1 ;;
-esac
+# The names the cluster test completes: a workload only the cluster has
+# (prod/ledger) and one the workspace defines too (shop/payments).
+CLUSTER_SPECS = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: prod}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: ledger, namespace: prod}
+spec: {workload: {service: {ports: {http: {port: 80}}}}}
+---
+apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: payments, namespace: shop}
+spec: {workload: {service: {ports: {http: {port: 80}}}}}
 """
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def cluster_client(lsp_client: LanguageClient, workspace, tmp_path):
-    kubectl = tmp_path / "kubectl"
-    kubectl.write_text(FAKE_KUBECTL)
-    kubectl.chmod(0o755)
-    await start(lsp_client, client_capabilities("neovim@v0.7.0"), workspace, {"cluster": {"kubectl": str(kubectl)}})
+async def cluster_client(lsp_client: LanguageClient, workspace):
+    # The test API server of tests/cluster/cluster.sh, which scripts/test.sh starts.
+    kubeconfig = os.environ.get("LATTICE_TEST_KUBECONFIG")
+    if not kubeconfig:
+        pytest.skip("needs the test API server: scripts/test.sh starts it")
+    subprocess.run(
+        ["kubectl", f"--kubeconfig={kubeconfig}", "apply", "-f", "-"],
+        input=CLUSTER_SPECS, text=True, check=True, capture_output=True,
+    )
+    await start(lsp_client, client_capabilities("neovim@v0.7.0"), workspace, {"cluster": {"kubeconfig": kubeconfig}})
     yield
     await lsp_client.shutdown_session()

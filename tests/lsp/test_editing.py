@@ -233,7 +233,7 @@ async def test_completion_adds_names_from_the_cluster_without_waiting(cluster_cl
             break
         assert time.monotonic() < deadline, "cluster names never arrived"
         await asyncio.sleep(0.05)
-    assert labels["services"]["ledger"] == "Service prod/ledger in the cluster"
+    assert labels["services"]["ledger"] == "prod/ledger in the cluster"
     assert labels["services"]["payments"].startswith("LatticeService shop/payments"), "the workspace's own wins"
     assert labels["namespaces"]["kube-system"] == "namespace in the cluster"
     assert labels["namespaces"]["shop"] == "namespace in the workspace"

@@ -102,10 +102,10 @@ pub struct SpecNames {
 impl SpecNames {
     /// A provider for the language server.
     #[must_use]
-    pub fn provider(context: Option<String>) -> Arc<dyn ClusterNames> {
+    pub fn provider(kubeconfig: Option<PathBuf>, context: Option<String>) -> Arc<dyn ClusterNames> {
         Arc::new(SpecNames {
             options: ClusterOptions {
-                kubeconfig: None,
+                kubeconfig,
                 context,
             },
         })

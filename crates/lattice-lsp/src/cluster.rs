@@ -1,5 +1,7 @@
-//! Names from a live cluster, for completion: services and namespaces that
-//! exist there but not in the workspace.
+//! Names from a live cluster, for completion: Lattice workloads and
+//! namespaces that exist there but not in the workspace. Where they come
+//! from is a [`ClusterNames`] the binary provides (`kubectl lattice lsp`
+//! reads the cluster's `LatticeService` and `LatticeMeshMember` objects).
 //!
 //! Asking a cluster takes from milliseconds to never, and completion must
 //! answer while the user types. [`ClusterCache`] therefore never waits: it
@@ -7,7 +9,6 @@
 //! when the snapshot is older than its time to live, and drops a fetch that
 //! outlives its timeout.
 
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use lattice_core::ServiceId;
 /// The names a cluster holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Services (and Lattice workloads), by namespace and name.
+    /// Lattice workloads, by namespace and name.
     pub services: Vec<ServiceId>,
     /// Namespaces.
     pub namespaces: Vec<String>,
@@ -27,69 +28,6 @@ pub struct Snapshot {
 pub trait ClusterNames: Send + Sync + 'static {
     /// Read the names now.
     fn fetch(&self) -> Result<Snapshot, String>;
-}
-
-/// Reads names with `kubectl`, from the current context or a named one.
-///
-/// TODO: replace with the project's own cluster reader once it exists; a
-/// subprocess is used until then so that the server needs no Kubernetes
-/// client of its own.
-#[derive(Clone, Debug)]
-pub struct Kubectl {
-    /// The `kubectl` binary.
-    pub program: String,
-    /// `--context`, when not the current one.
-    pub context: Option<String>,
-    /// `--request-timeout` given to kubectl.
-    pub request_timeout: Duration,
-}
-
-impl Kubectl {
-    fn get(&self, what: &str) -> Result<String, String> {
-        let mut command = Command::new(&self.program);
-        command.args(["get", what, "--all-namespaces", "-o"]);
-        command
-            .arg("jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}");
-        command.arg(format!(
-            "--request-timeout={}s",
-            self.request_timeout.as_secs().max(1)
-        ));
-        if let Some(context) = &self.context {
-            command.args(["--context", context]);
-        }
-        let output = command
-            .stdin(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| format!("could not run {}: {e}", self.program))?;
-        if !output.status.success() {
-            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-}
-
-impl ClusterNames for Kubectl {
-    fn fetch(&self) -> Result<Snapshot, String> {
-        let mut snapshot = Snapshot::default();
-        for line in self.get("services")?.lines() {
-            if let Some((ns, name)) = line.split_once('/') {
-                snapshot.services.push(ServiceId::new(ns, name));
-            }
-        }
-        snapshot.namespaces = self
-            .get("namespaces")?
-            .lines()
-            .filter_map(|l| l.rsplit('/').next())
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned)
-            .collect();
-        snapshot.services.sort();
-        snapshot.services.dedup();
-        snapshot.namespaces.sort();
-        snapshot.namespaces.dedup();
-        Ok(snapshot)
-    }
 }
 
 #[derive(Default)]

@@ -44,4 +44,4 @@ pub mod uri;
 pub mod walk;
 pub mod workspace;
 
-pub use server::{Config, run, run_stdio};
+pub use server::{ClusterConfig, ClusterProvider, Config, run, run_stdio};

@@ -20,7 +20,7 @@ use lsp_types::request::Request as _;
 use lsp_types::{ClientCapabilities, InitializeParams, MessageType, Uri};
 use serde::Deserialize;
 
-use crate::cluster::{ClusterCache, ClusterNames, Kubectl};
+use crate::cluster::{ClusterCache, ClusterNames};
 use crate::position::{Encoding, Positions};
 use crate::workspace::{MAX_FILE_SIZE, Workspace};
 use crate::{diagnostics, handlers};
@@ -44,18 +44,24 @@ pub struct Config {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClusterConfig {
-    /// The `kubectl` binary (`kubectl` on `PATH` when absent).
-    pub kubectl: Option<String>,
+    /// The kubeconfig file (`KUBECONFIG`, else `~/.kube/config`, when absent).
+    pub kubeconfig: Option<String>,
     /// The kubeconfig context (the current one when absent).
     pub context: Option<String>,
 }
 
+/// Makes the source of cluster names for the editor's cluster settings.
+/// The server has no Kubernetes client of its own: the binary that runs it
+/// passes one backed by its cluster reader.
+pub type ClusterProvider = Arc<dyn Fn(&ClusterConfig) -> Arc<dyn ClusterNames> + Send + Sync>;
+
 /// Serve LSP on stdin and stdout until the client says `exit` or goes away.
-/// Logs go to stderr (level from `LATTICE_LOG`: `error` to `trace`).
-pub fn run_stdio() -> Result<(), ServerError> {
+/// Logs go to stderr (level from `LATTICE_LOG`: `error` to `trace`). Without
+/// `provider`, completion offers no names from a cluster.
+pub fn run_stdio(provider: Option<ClusterProvider>) -> Result<(), ServerError> {
     init_logging();
     let (connection, io_threads) = Connection::stdio();
-    let result = run(&connection);
+    let result = run(&connection, provider);
     drop(connection);
     io_threads.join()?;
     result
@@ -75,7 +81,7 @@ fn init_logging() {
 
 /// Serve LSP on `connection`: the handshake, then every message until
 /// `shutdown` and `exit`, or until the client disconnects.
-pub fn run(connection: &Connection) -> Result<(), ServerError> {
+pub fn run(connection: &Connection, provider: Option<ClusterProvider>) -> Result<(), ServerError> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params)?;
     let config: Config = match params.initialization_options.clone() {
@@ -98,7 +104,7 @@ pub fn run(connection: &Connection) -> Result<(), ServerError> {
     });
     connection.initialize_finish(id, result)?;
 
-    let mut server = Server::new(connection, &params, config, encoding);
+    let mut server = Server::new(connection, &params, config, encoding, provider);
     server.start(&params);
     for message in &connection.receiver {
         match message {
@@ -177,6 +183,7 @@ impl<'c> Server<'c> {
         params: &InitializeParams,
         config: Config,
         encoding: Encoding,
+        provider: Option<ClusterProvider>,
     ) -> Self {
         let options = Options {
             default_namespace: config
@@ -184,13 +191,12 @@ impl<'c> Server<'c> {
                 .unwrap_or_else(|| Options::default().default_namespace),
         };
         let workspace = Workspace::new(options, config.max_file_size.unwrap_or(MAX_FILE_SIZE));
-        let cluster = config.cluster.map(|c| {
-            let provider: Arc<dyn ClusterNames> = Arc::new(Kubectl {
-                program: c.kubectl.unwrap_or_else(|| "kubectl".to_owned()),
-                context: c.context,
-                request_timeout: Duration::from_secs(3),
-            });
-            ClusterCache::new(provider, Duration::from_secs(60), Duration::from_secs(5))
+        let cluster = config.cluster.zip(provider).map(|(c, provider)| {
+            ClusterCache::new(
+                provider(&c),
+                Duration::from_secs(60),
+                Duration::from_secs(5),
+            )
         });
         Self {
             connection,

@@ -212,7 +212,7 @@ fn services(
     {
         for id in &snapshot.services {
             if seen.insert(id.name.clone()) {
-                out.push((id.name.clone(), format!("Service {id} in the cluster"), 2));
+                out.push((id.name.clone(), format!("{id} in the cluster"), 2));
             }
         }
     }
