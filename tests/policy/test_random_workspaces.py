@@ -8,13 +8,16 @@ workspace to a small one that still fails and prints it. The suite profile
 (conftest.py) runs a fixed set of examples.
 """
 
+import copy
 import pathlib
 import tempfile
 
-from hypothesis import event, given
+import pytest
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
 
 from harness import assert_only_agreements, assert_schema_valid, compile_objects, evaluate, invalid_files
-from specs import Member, agreements, document, render
+from specs import Member, agreements, document, expected_flows, render
 from strategies import Case, cases
 
 JUNK = "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: [unclosed\n"
@@ -60,3 +63,46 @@ def test_random_workspaces_compile_to_exactly_their_agreements(binary, schemas, 
         objects = compile_objects(binary, [folder], case.options, ws.default_namespace)
     assert_schema_valid(objects, schemas)
     assert_only_agreements(evaluate(objects, ws, case.options), ws, case.options)
+
+
+def removable(objects: list[dict]) -> list[tuple[int, str, int, int]]:
+    """Every peer of a compiled rule that could be dropped: (object, field,
+    rule, peer) for Cilium peer selectors and Istio principals."""
+    out = []
+    for i, obj in enumerate(objects):
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "CiliumNetworkPolicy":
+            for field, peers in (("ingress", "fromEndpoints"), ("egress", "toEndpoints")):
+                for r, rule in enumerate(spec.get(field, [])):
+                    out += [(i, field, r, p) for p in range(len(rule.get(peers, [])))]
+        elif obj["kind"] == "AuthorizationPolicy":
+            for r, rule in enumerate(spec.get("rules", [])):
+                out += [(i, "rules", r, p) for p in range(len(rule["from"][0]["source"]["principals"]))]
+    return out
+
+
+def drop(objects: list[dict], where: tuple[int, str, int, int]) -> list[dict]:
+    i, field, r, p = where
+    objects = copy.deepcopy(objects)
+    rule = objects[i]["spec"][field][r]
+    peers = rule["from"][0]["source"]["principals"] if field == "rules" else rule["fromEndpoints" if field == "ingress" else "toEndpoints"]
+    del peers[p]
+    if not peers:
+        del objects[i]["spec"][field][r]
+    return objects
+
+
+@settings(max_examples=min(settings().max_examples, 40))
+@given(case=cases(), data=st.data())
+def test_every_peer_of_every_rule_is_needed(binary, case, data):
+    """The property test has teeth on random workspaces too: dropping any one
+    peer (a Cilium selector, an Istio principal) from the output is caught."""
+    ws = case.workspace
+    assume(expected_flows(ws))
+    with tempfile.TemporaryDirectory(prefix="lattice-policy-") as tmp:
+        write(case, pathlib.Path(tmp))
+        objects = compile_objects(binary, [pathlib.Path(tmp)], case.options, ws.default_namespace)
+    where = data.draw(st.sampled_from(removable(objects)))
+    broken = drop(objects, where)
+    with pytest.raises(AssertionError):
+        assert_only_agreements(evaluate(broken, ws, case.options), ws, case.options)
