@@ -68,16 +68,17 @@ class Client:
                 raise SystemExit("server exited")
             self.buf += chunk
 
-    def drain(self, first_wait=60.0):
-        """Wait up to first_wait seconds for a message, then read until quiet;
-        the publishes seen and the time of the last one."""
+    def drain(self, first_wait=60.0, need=1):
+        """Wait up to first_wait seconds for publishes of `need` files, then read
+        until quiet; the publishes seen and the time of the last one."""
         uris, last = set(), None
         wait = first_wait
         while (msg := self.read(wait)) is not None:
-            wait = QUIET
             if msg.get("method") == "textDocument/publishDiagnostics":
                 uris.add(msg["params"]["uri"])
                 last = time.monotonic()
+            if len(uris) >= need:
+                wait = QUIET
         return uris, last
 
 
@@ -124,7 +125,7 @@ def main():
         client.notify("textDocument/didChange", {
             "textDocument": {"uri": uri, "version": version},
             "contentChanges": [{"text": new}]})
-        uris, last = client.drain()
+        uris, last = client.drain(need=2)
         if len(uris) < 2 or last is None:
             raise SystemExit(f"edit {i}: expected publishes for 2 files, got {sorted(uris)}")
         latencies.append((last - start) * 1000)
