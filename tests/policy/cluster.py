@@ -406,9 +406,7 @@ def parse_authorization_policy(obj: Mapping[str, Any]) -> AuthorizationPolicy:
                 _only(item, ("operation",), f"{at}.to[{j}]")
                 operation = item["operation"]
                 _only(operation, ("ports", "notPorts"), f"{at}.to[{j}].operation")
-                operations.append(
-                    Operation(_ports(operation.get("ports"), at), _ports(operation.get("notPorts"), at))
-                )
+                operations.append(Operation(_ports(operation.get("ports"), at), _ports(operation.get("notPorts"), at)))
             operations = tuple(operations)
         rules.append(IstioRule(sources, operations))
     return AuthorizationPolicy(meta["name"], meta["namespace"], selector, tuple(rules))
@@ -533,6 +531,5 @@ class Cluster:
         return frozenset(
             (port, protocol)
             for port, protocol in probes
-            if protocol != "TCP"
-            or any(r.matches(principal, namespace, port) for p in policies for r in p.rules)
+            if protocol != "TCP" or any(r.matches(principal, namespace, port) for p in policies for r in p.rules)
         )

@@ -56,9 +56,7 @@ def binary() -> pathlib.Path:
 def crds_dir() -> pathlib.Path:
     folder = os.environ.get("LATTICE_CRDS_DIR")
     if not folder:
-        fetched = subprocess.run(
-            [str(ROOT / "scripts" / "fetch-crds.sh")], capture_output=True, text=True, timeout=600
-        )
+        fetched = subprocess.run([str(ROOT / "scripts" / "fetch-crds.sh")], capture_output=True, text=True, timeout=600)
         if fetched.returncode != 0:
             pytest.fail(f"scripts/fetch-crds.sh failed:\n{fetched.stderr}")
         folder = fetched.stdout.strip()

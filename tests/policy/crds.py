@@ -184,7 +184,7 @@ def _list_map_keys(validator, keys, instance, schema) -> Iterator[jsonschema.Val
             continue
         key = tuple(repr(item.get(k)) for k in keys)
         if key in seen:
-            yield jsonschema.ValidationError(f"two items have the same keys {dict(zip(keys, key))}")
+            yield jsonschema.ValidationError(f"two items have the same keys {dict(zip(keys, key, strict=True))}")
         seen.add(key)
 
 
@@ -346,7 +346,9 @@ class Schemas:
 
     def errors(self, obj: dict[str, Any]) -> list[str]:
         """Every reason the server would refuse or change `obj`, as text."""
-        where = f"{obj.get('kind')} {obj.get('metadata', {}).get('namespace', '-')}/{obj.get('metadata', {}).get('name')}"
+        where = (
+            f"{obj.get('kind')} {obj.get('metadata', {}).get('namespace', '-')}/{obj.get('metadata', {}).get('name')}"
+        )
         try:
             validator = self.validator(obj["apiVersion"], obj["kind"])
         except KeyError as error:

@@ -16,7 +16,7 @@ import yaml
 
 from cluster import PROTOCOLS, Cluster, Pod, Probe, Verdicts
 from crds import Schemas
-from specs import Ref, Service, Workspace, expected_flows, mentioned_ports, workload_pod
+from specs import Ref, Workspace, expected_flows, mentioned_ports, workload_pod
 
 DNS_PORTS = frozenset({(53, "UDP"), (53, "TCP")})
 ISTIOD_PORTS = frozenset({(15012, "TCP")})
@@ -48,7 +48,17 @@ def compile_objects(
 ) -> list[dict[str, Any]]:
     """The objects `compile --allow-partial` prints, read from JSON or YAML."""
     result = subprocess.run(
-        [str(binary), "compile", *map(str, paths), "-o", output, "--allow-partial", "-n", default_namespace, *options.args()],
+        [
+            str(binary),
+            "compile",
+            *map(str, paths),
+            "-o",
+            output,
+            "--allow-partial",
+            "-n",
+            default_namespace,
+            *options.args(),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,7 +88,13 @@ def platform_pods(options: Options) -> list[Pod]:
     """kube-dns and istiod, as Kubernetes and Istio install them (no sidecars)."""
     return [
         Pod.make("kube-system/kube-dns", "kube-system", {"k8s-app": "kube-dns"}, "coredns", sidecar=False),
-        Pod.make(f"{options.istio_root_namespace}/istiod", options.istio_root_namespace, {"app": "istiod"}, "istiod", sidecar=False),
+        Pod.make(
+            f"{options.istio_root_namespace}/istiod",
+            options.istio_root_namespace,
+            {"app": "istiod"},
+            "istiod",
+            sidecar=False,
+        ),
     ]
 
 
@@ -93,7 +109,11 @@ def bystander_pods(ws: Workspace) -> list[Pod]:
     for w in ws.workloads:
         twin = workload_pod(w)
         pods.append(Pod.make(f"elsewhere/{w.name}", "elsewhere", dict(twin.labels), twin.service_account))
-    pods.append(Pod.make("kube-system/metrics-server", "kube-system", {"k8s-app": "metrics-server"}, "metrics-server", sidecar=False))
+    pods.append(
+        Pod.make(
+            "kube-system/metrics-server", "kube-system", {"k8s-app": "metrics-server"}, "metrics-server", sidecar=False
+        )
+    )
     return list({p.name: p for p in pods}.values())
 
 
@@ -216,7 +236,11 @@ def assert_only_agreements(outcome: Outcome, ws: Workspace, options: Options) ->
         if s.namespace not in system and d.namespace in system
     }
     expected_into_system = {
-        **{(s.name, d.name): wanted[d.name] for (s, d) in outcome.verdicts if s.namespace not in system and d.name in wanted},
+        **{
+            (s.name, d.name): wanted[d.name]
+            for (s, d) in outcome.verdicts
+            if s.namespace not in system and d.name in wanted
+        },
         **{pair: p for pair, p in outcome.expected.items() if pair not in inside and namespace[pair[0]] not in system},
     }
     exact("From pods outside the system namespaces into them,", into_system, expected_into_system)
@@ -231,13 +255,3 @@ def assert_only_agreements(outcome: Outcome, ws: Workspace, options: Options) ->
         if bare[(src, dst)].egress != wanted[dst]
     }
     assert not unresolved, f"without the baseline, egress-restricted pods miss kube-dns or istiod: {unresolved}"
-
-
-def write_workspace(folder: pathlib.Path, files: Mapping[str, str]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text)
-
-
-def services(ws: Workspace) -> list[Service]:
-    return [w for w in ws.workloads if isinstance(w, Service)]

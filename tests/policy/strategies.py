@@ -117,7 +117,10 @@ def member(draw, ref: Ref, ids: list[Ref]) -> Member:
         m.selector = {"app": f"{ref.name}-member"}
         if draw(st.booleans()):
             m.selector["tier"] = "backend"
-    m.ports = [(port, f"port-{i}") for i, port in enumerate(draw(st.lists(st.sampled_from(TARGET_PORTS), max_size=2, unique=True)))]
+    m.ports = [
+        (port, f"port-{i}")
+        for i, port in enumerate(draw(st.lists(st.sampled_from(TARGET_PORTS), max_size=2, unique=True)))
+    ]
     m.allowed_callers = draw(peer_list(ref, ids, wildcards=True))
     m.dependencies = draw(peer_list(ref, ids, wildcards=False))
     m.depends_all = draw(st.integers(0, 3)) == 0

@@ -31,7 +31,12 @@ VALID_AP = {
     "spec": {
         "selector": {"matchLabels": {"app.kubernetes.io/name": "api"}},
         "action": "ALLOW",
-        "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/web/sa/a"]}}], "to": [{"operation": {"ports": ["8080"]}}]}],
+        "rules": [
+            {
+                "from": [{"source": {"principals": ["cluster.local/ns/web/sa/a"]}}],
+                "to": [{"operation": {"ports": ["8080"]}}],
+            }
+        ],
     },
 }
 
@@ -67,7 +72,13 @@ CASES = [
     ("type", VALID_CNP, [*PORT, "port"], 8080, "is not of type 'string'"),
     ("pattern", VALID_CNP, [*PORT, "port"], "!!", "does not match"),
     ("maxLength", VALID_CNP, [*RULE, "fromEndpoints", 0, "matchLabels", "app"], "x" * 64, "is too long"),
-    ("required", VALID_CNP, [*RULE, "fromEndpoints", 0, "matchExpressions"], [{"key": "app"}], "'operator' is a required property"),
+    (
+        "required",
+        VALID_CNP,
+        [*RULE, "fromEndpoints", 0, "matchExpressions"],
+        [{"key": "app"}],
+        "'operator' is a required property",
+    ),
     ("anyOf", VALID_CNP, ["spec", "ingress"], ..., "is not valid under any of the given schemas"),
     ("oneOf", VALID_CNP, ["spec", "nodeSelector"], {}, "is valid under each of"),
     ("list-type set", VALID_CNP, [*RULE, "toPorts", 0, "serverNames"], ["a.example", "a.example"], "non-unique"),
@@ -78,11 +89,29 @@ CASES = [
     ("label value", VALID_CNP, ["metadata", "labels"], {"a": "not a value"}, "does not match"),
     ("namespace on a namespaced kind", VALID_CNP, ["metadata", "namespace"], ..., "namespace is missing"),
     ("Istio enum", VALID_AP, ["spec", "action"], "ALLOWED", "is not one of"),
-    ("Istio unknown field", VALID_AP, ["spec", "rules", 0, "from", 0, "source", "principal"], ["x"], "'principal' was unexpected"),
+    (
+        "Istio unknown field",
+        VALID_AP,
+        ["spec", "rules", 0, "from", 0, "source", "principal"],
+        ["x"],
+        "'principal' was unexpected",
+    ),
     ("Istio maxItems", VALID_AP, ["spec", "rules", 0, "from"], [{"source": {}}] * 513, "is too long"),
-    ("CEL on a label value", VALID_AP, ["spec", "selector", "matchLabels", "app"], "a*", "wildcard not allowed in label value match"),
+    (
+        "CEL on a label value",
+        VALID_AP,
+        ["spec", "selector", "matchLabels", "app"],
+        "a*",
+        "wildcard not allowed in label value match",
+    ),
     ("CEL on label keys", VALID_AP, ["spec", "selector", "matchLabels"], {"": "x"}, "key must not be empty"),
-    ("CEL across fields", VALID_AP, ["spec", "targetRef"], {"kind": "Service", "name": "api"}, "only one of targetRefs or selector"),
+    (
+        "CEL across fields",
+        VALID_AP,
+        ["spec", "targetRef"],
+        {"kind": "Service", "name": "api"},
+        "only one of targetRefs or selector",
+    ),
     (
         "CEL on a source",
         VALID_AP,
@@ -104,9 +133,7 @@ def test_int_or_string_and_open_objects_are_read_as_kubernetes_reads_them():
     assert int_or_string["type"] == ["integer", "string"]
     closed = to_json_schema({"type": "object", "properties": {"a": {"type": "string"}}})
     assert closed["additionalProperties"] is False
-    open_ = to_json_schema(
-        {"type": "object", "properties": {"a": {}}, "x-kubernetes-preserve-unknown-fields": True}
-    )
+    open_ = to_json_schema({"type": "object", "properties": {"a": {}}, "x-kubernetes-preserve-unknown-fields": True})
     assert "additionalProperties" not in open_
     nullable = to_json_schema({"type": "string", "nullable": True, "enum": ["a"]})
     assert nullable == {"type": ["string", "null"], "enum": ["a", None]}

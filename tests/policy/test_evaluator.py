@@ -35,7 +35,12 @@ def cnp(namespace, subject, *, ingress=None, egress=None, deny=None, kind="Ciliu
 
 
 def ap(namespace, spec):
-    return {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "p", "namespace": namespace}, "spec": spec}
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "p", "namespace": namespace},
+        "spec": spec,
+    }
 
 
 def verdicts(objects, root="istio-system"):
@@ -126,7 +131,10 @@ def test_istio_allow_policies():
     assert verdicts([ap("web", {})])[(A, B)].istio == {(80, "UDP"), (53, "UDP")}
     other = ap("web", {"selector": {"matchLabels": {"app": "zzz"}}})
     assert verdicts([other])[(A, B)].istio == PROBES
-    rule = {"from": [{"source": {"principals": ["cluster.local/ns/web/sa/a"]}}], "to": [{"operation": {"ports": ["80"]}}]}
+    rule = {
+        "from": [{"source": {"principals": ["cluster.local/ns/web/sa/a"]}}],
+        "to": [{"operation": {"ports": ["80"]}}],
+    }
     allow = ap("web", {"selector": {"matchLabels": {"app": "b"}}, "action": "ALLOW", "rules": [rule]})
     v = verdicts([allow, ap("web", {})])
     assert v[(A, B)].istio == {(80, "TCP"), (80, "UDP"), (53, "UDP")}
@@ -152,7 +160,9 @@ def test_an_istio_policy_in_the_root_namespace_applies_to_the_whole_mesh():
     [
         cnp("web", {}, ingress=[{"fromEntities": ["world"]}]),
         {**cnp("web", {}, egress=[egress_to("b")]), "spec": {"endpointSelector": {}, "egressDeny": [egress_to("b")]}},
-        cnp("web", {}, egress=[{"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "80"}], "rules": {"http": [{}]}}]}]),
+        cnp(
+            "web", {}, egress=[{"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "80"}], "rules": {"http": [{}]}}]}]
+        ),
         cnp("web", {}, egress=[egress_to("b", [{"port": "http"}])]),
         ap("web", {"action": "DENY", "rules": [{}]}),
         ap("web", {"rules": [{"to": [{"operation": {"methods": ["GET"]}}]}]}),

@@ -16,7 +16,12 @@ def test_the_istio_policy_of_a_callee_in_the_root_namespace_reaches_look_alikes_
     namespace; the compiler cannot confine it (see `workload_selector`)."""
     ws = Workspace(
         [
-            Service("istio-system", "api", [ServicePort("http", 8080)], [Resource("web", direction="inbound", namespace="alpha")]),
+            Service(
+                "istio-system",
+                "api",
+                [ServicePort("http", 8080)],
+                [Resource("web", direction="inbound", namespace="alpha")],
+            ),
             Service("alpha", "api", [ServicePort("http", 8080)], []),
             Service("alpha", "web", [], [Resource("api", namespace="istio-system")]),
         ],

@@ -58,7 +58,9 @@ def test_random_workspaces_compile_to_exactly_their_agreements(binary, schemas, 
         write(case, folder)
 
         faulty = {name for name, indexes in case.files.items() if any(ws.workloads[i].fault for i in indexes)}
-        assert invalid_files(binary, folder, ws.default_namespace) == faulty, "the model and the tool disagree on which documents have errors"
+        assert invalid_files(binary, folder, ws.default_namespace) == faulty, (
+            "the model and the tool disagree on which documents have errors"
+        )
 
         objects = compile_objects(binary, [folder], case.options, ws.default_namespace)
     assert_schema_valid(objects, schemas)
@@ -85,7 +87,11 @@ def drop(objects: list[dict], where: tuple[int, str, int, int]) -> list[dict]:
     i, field, r, p = where
     objects = copy.deepcopy(objects)
     rule = objects[i]["spec"][field][r]
-    peers = rule["from"][0]["source"]["principals"] if field == "rules" else rule["fromEndpoints" if field == "ingress" else "toEndpoints"]
+    peers = (
+        rule["from"][0]["source"]["principals"]
+        if field == "rules"
+        else rule["fromEndpoints" if field == "ingress" else "toEndpoints"]
+    )
     del peers[p]
     if not peers:
         del objects[i]["spec"][field][r]
