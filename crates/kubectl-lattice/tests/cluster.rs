@@ -780,6 +780,17 @@ fn commands_read_specs_from_the_cluster_and_name_the_objects() {
         .expect("the half is reported");
     assert_eq!(diagnostic["file"], format!("LatticeService {ns}/orders"));
     assert!(diagnostic["line"].as_u64().unwrap() > 1);
+    let text_report = lattice(&["check", "--from-cluster", "-n", &ns, "--color=never"]);
+    let expected = format!("--> LatticeService {ns}/orders:");
+    let location = text(&text_report.stdout)
+        .lines()
+        .find(|l| l.contains(&expected))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        location.ends_with("(spec.workload.resources.payments)"),
+        "the position names the field: {location:?}"
+    );
 
     let explain = lattice(&[
         "explain",

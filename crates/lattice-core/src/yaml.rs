@@ -6,6 +6,7 @@
 //! must not lose the documents before it.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
@@ -557,10 +558,51 @@ fn describe_scan_error(info: &str) -> String {
     format!("{info}{hint}")
 }
 
+/// The dotted path of the field at byte `offset` of `root`
+/// (`spec.workload.resources.payments`, `spec.ports[0].port`): the keys and
+/// sequence indexes leading to the deepest key or value that holds it.
+/// Empty when `offset` is outside every field. Specs read from a cluster
+/// have no file of their own, and this is how a position in them is named.
+#[must_use]
+pub fn field_path(root: &Node, offset: usize) -> String {
+    let offset = offset as u32;
+    let inside = |span: Span| span.start <= offset && offset < span.end.max(span.start + 1);
+    let mut path = String::new();
+    let mut node = root;
+    loop {
+        match &node.kind {
+            NodeKind::Mapping(entries) => {
+                let Some(entry) = entries
+                    .iter()
+                    .find(|e| inside(e.key.span) || inside(e.value.span))
+                else {
+                    break;
+                };
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(entry.key.as_str().unwrap_or("?"));
+                if inside(entry.key.span) {
+                    break;
+                }
+                node = &entry.value;
+            }
+            NodeKind::Sequence(items) => {
+                let Some((i, item)) = items.iter().enumerate().find(|(_, n)| inside(n.span)) else {
+                    break;
+                };
+                let _ = write!(path, "[{i}]");
+                node = item;
+            }
+            NodeKind::Scalar(_) => break,
+        }
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fmt::Write as _;
 
     fn parse_str(text: &str) -> Stream {
         parse(text, &LineIndex::new(text))
@@ -667,5 +709,16 @@ mod tests {
         let text = "a: {b: 1, c: 2}\n";
         let node = root(text);
         assert_eq!(&text[node.get("a").unwrap().span.range()], "{b: 1, c: 2}");
+    }
+
+    #[test]
+    fn field_paths_name_keys_and_indexes() {
+        let text = "spec:\n  workload:\n    resources:\n      payments:\n        direction: outbound\n  ports:\n    - port: 80\n";
+        let node = root(text);
+        let at = |needle: &str| field_path(&node, text.find(needle).unwrap());
+        assert_eq!(at("payments"), "spec.workload.resources.payments");
+        assert_eq!(at("outbound"), "spec.workload.resources.payments.direction");
+        assert_eq!(at("80"), "spec.ports[0].port");
+        assert_eq!(at("spec"), "spec");
     }
 }

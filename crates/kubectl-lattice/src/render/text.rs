@@ -141,7 +141,14 @@ fn write_snippet(
         writeln!(out, "{arrow} {path}")?;
         return Ok(false);
     }
-    writeln!(out, "{arrow} {path}:{}:{}", at.start.line, at.start.column)?;
+    match cluster_field(at) {
+        Some(field) => writeln!(
+            out,
+            "{arrow} {path}:{}:{} ({field})",
+            at.start.line, at.start.column
+        )?,
+        None => writeln!(out, "{arrow} {path}:{}:{}", at.start.line, at.start.column)?,
+    }
     writeln!(out, "{}", paint.paint(Style::Gutter, gutter.bar()))?;
 
     let line = at.file.line_text(at.start.line as usize - 1);
@@ -168,6 +175,28 @@ fn write_snippet(
         paint.paint(mark_style, format_args!("{marks}{label}"))
     )?;
     Ok(true)
+}
+
+/// For a spec read from a cluster (its path is `LatticeService ns/name`),
+/// the field at `at`: the text shown is the object written back as YAML,
+/// whose line numbers mean nothing in the cluster, but field paths do.
+fn cluster_field(at: Position<'_>) -> Option<String> {
+    let file = at.file;
+    let from_cluster = lattice_kube::Kind::SPECS
+        .iter()
+        .any(|kind| file.path.starts_with(&format!("{} ", kind.name())));
+    if !from_cluster {
+        return None;
+    }
+    let offset = file.lines.offset_of(
+        &file.text,
+        at.start.line as usize - 1,
+        at.start.column as usize - 1,
+    );
+    let stream = lattice_core::yaml::parse(&file.text, &file.lines);
+    let root = stream.documents.first()?.root.as_ref()?;
+    let field = lattice_core::yaml::field_path(root, offset);
+    (!field.is_empty()).then_some(field)
 }
 
 fn write_source_line(
