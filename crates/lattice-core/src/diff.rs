@@ -48,6 +48,10 @@ pub struct Changes {
     /// Pairs reachable in OLD and not in NEW, beyond the removed agreements
     /// themselves.
     pub no_longer_reachable: Vec<Pair>,
+    /// Whether the two lists above stop short: past [`MAX_PAIRS`] pairs, or
+    /// past the search budget, a change touches too much of the graph for a
+    /// list to be read.
+    pub reachability_truncated: bool,
     /// Workloads whose documents have errors in NEW and had none (or did not
     /// exist) in OLD: they produce no policy.
     pub newly_broken: Vec<Broken>,
@@ -178,8 +182,11 @@ pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes
     changes.resolved = resolved;
 
     let reach = Reachability::new(old, new);
-    changes.newly_reachable = reach.gained(Which::New);
-    changes.no_longer_reachable = reach.gained(Which::Old);
+    let (gained, gained_cut) = reach.gained(Which::New);
+    let (lost, lost_cut) = reach.gained(Which::Old);
+    changes.newly_reachable = gained;
+    changes.no_longer_reachable = lost;
+    changes.reachability_truncated = gained_cut || lost_cut;
     changes.newly_broken = newly_broken(old, new);
     changes.policies = policy_changes(
         &compile::compile(old, options).objects,
@@ -313,6 +320,9 @@ struct Reachability {
     new_in: Vec<Vec<u32>>,
     old_pairs: HashSet<(u32, u32)>,
     new_pairs: HashSet<(u32, u32)>,
+    /// Strongly connected component of each workload, in OLD and in NEW.
+    old_components: Vec<u32>,
+    new_components: Vec<u32>,
 }
 
 impl Reachability {
@@ -325,7 +335,6 @@ impl Reachability {
                 u32::try_from(ids.len() - 1).expect("fewer than 2^32 workloads")
             });
         }
-        let n = ids.len();
         let pairs = |analysis: &Analysis| -> HashSet<(u32, u32)> {
             let graph = &analysis.graph;
             graph
@@ -339,6 +348,17 @@ impl Reachability {
                 })
                 .collect()
         };
+        Self::from_pairs(ids, pairs(old), pairs(new))
+    }
+
+    /// Over workloads `ids`, with the agreements of each side as pairs of
+    /// their numbers.
+    fn from_pairs(
+        ids: Vec<ServiceId>,
+        old_pairs: HashSet<(u32, u32)>,
+        new_pairs: HashSet<(u32, u32)>,
+    ) -> Self {
+        let n = ids.len();
         let lists = |pairs: &HashSet<(u32, u32)>| {
             let mut out = vec![Vec::new(); n];
             let mut inb = vec![Vec::new(); n];
@@ -348,10 +368,10 @@ impl Reachability {
             }
             (out, inb)
         };
-        let old_pairs = pairs(old);
-        let new_pairs = pairs(new);
         let (old_out, old_in) = lists(&old_pairs);
         let (new_out, new_in) = lists(&new_pairs);
+        let old_components = components(&old_out);
+        let new_components = components(&new_out);
         Self {
             ids,
             old_out,
@@ -360,12 +380,18 @@ impl Reachability {
             new_in,
             old_pairs,
             new_pairs,
+            old_components,
+            new_components,
         }
     }
 
     /// Pairs reachable on `side` and not on the other, other than the
-    /// agreements only `side` has.
-    fn gained(&self, side: Which) -> Vec<Pair> {
+    /// agreements only `side` has, and whether the list stops short.
+    ///
+    /// Only workloads upstream of an agreement that `side` alone has can
+    /// reach more; those in one strongly connected component on both sides
+    /// reach the same workloads, so one search serves them all.
+    fn gained(&self, side: Which) -> (Vec<Pair>, bool) {
         let (out, inb, pairs, other_out, other_pairs) = match side {
             Which::New => (
                 &self.new_out,
@@ -382,39 +408,124 @@ impl Reachability {
                 &self.new_pairs,
             ),
         };
+        let (here, there) = match side {
+            Which::New => (&self.new_components, &self.old_components),
+            Which::Old => (&self.old_components, &self.new_components),
+        };
         let fresh: HashSet<(u32, u32)> = pairs.difference(other_pairs).copied().collect();
         if fresh.is_empty() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         let n = self.ids.len();
         let mut stamp = vec![0u32; n];
         let mut other_stamp = vec![0u32; n];
-        let mut epoch = 0;
+        let mut epoch = 1;
 
-        // Every workload upstream of a fresh agreement, its caller included.
-        epoch += 1;
         let mut starts: Vec<u32> = fresh.iter().map(|&(a, _)| a).collect();
         starts.sort_unstable();
-        let sources = bfs(inb, &starts, &mut stamp, epoch);
+        let mut classes: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for source in bfs(inb, &starts, &mut stamp, epoch) {
+            let key = (here[source as usize], there[source as usize]);
+            classes.entry(key).or_default().push(source);
+        }
 
         let mut found = BTreeSet::new();
-        for source in sources {
+        let mut visits = 0usize;
+        'classes: for members in classes.values() {
+            let first = members[0];
             epoch += 1;
-            bfs(other_out, &[source], &mut other_stamp, epoch);
-            for reached in bfs(out, &[source], &mut stamp, epoch) {
-                if reached != source
-                    && other_stamp[reached as usize] != epoch
-                    && !fresh.contains(&(source, reached))
-                {
+            let before = bfs(other_out, &[first], &mut other_stamp, epoch);
+            let after = bfs(out, &[first], &mut stamp, epoch);
+            visits += before.len() + after.len();
+            for &reached in &after {
+                if other_stamp[reached as usize] == epoch {
+                    continue;
+                }
+                for &source in members {
+                    if reached == source || fresh.contains(&(source, reached)) {
+                        continue;
+                    }
                     found.insert(Pair {
                         from: self.ids[source as usize].clone(),
                         to: self.ids[reached as usize].clone(),
                     });
+                    if found.len() >= MAX_PAIRS {
+                        break 'classes;
+                    }
                 }
             }
+            if visits > MAX_VISITS {
+                return (found.into_iter().collect(), true);
+            }
         }
-        found.into_iter().collect()
+        let truncated = found.len() >= MAX_PAIRS;
+        (found.into_iter().collect(), truncated)
     }
+}
+
+/// At most this many pairs are listed each way.
+pub const MAX_PAIRS: usize = 10_000;
+
+/// The searches for reachability changes stop after visiting this many
+/// workloads in all; a change that needs more is reported as truncated.
+const MAX_VISITS: usize = 50_000_000;
+
+/// The strongly connected component of every node of `edges`, numbered
+/// from 0 (Tarjan's algorithm, with an explicit stack so that long chains
+/// cannot overflow the call stack).
+fn components(edges: &[Vec<u32>]) -> Vec<u32> {
+    const UNSEEN: u32 = u32::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut next_index = 0u32;
+    let mut next_component = 0u32;
+    // Each frame: a node and how many of its edges were followed.
+    let mut frames: Vec<(u32, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        frames.push((u32::try_from(root).expect("fewer than 2^32 workloads"), 0));
+        while let Some(&mut (node, ref mut followed)) = frames.last_mut() {
+            let v = node as usize;
+            if *followed == 0 {
+                index[v] = next_index;
+                low[v] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[v] = true;
+            }
+            if let Some(&next) = edges[v].get(*followed) {
+                *followed += 1;
+                let w = next as usize;
+                if index[w] == UNSEEN {
+                    frames.push((next, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent as usize] = low[parent as usize].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member as usize] = false;
+                    component[member as usize] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
 }
 
 /// Every node reachable from `starts` over `edges` (the starts included),
@@ -443,4 +554,95 @@ fn bfs(edges: &[Vec<u32>], starts: &[u32], stamp: &mut [u32], epoch: u32) -> Vec
 
 fn id<S: Serializer>(id: &ServiceId, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_str(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pairs from a fixed pseudo-random sequence: `count` edges over `n` nodes.
+    fn random_pairs(seed: u64, n: u32, count: usize) -> HashSet<(u32, u32)> {
+        let mut x = seed;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            u32::try_from(x >> 33).expect("31 bits") % n
+        };
+        (0..count)
+            .map(|_| (next(), next()))
+            .filter(|(a, b)| a != b)
+            .collect()
+    }
+
+    fn closure(n: u32, pairs: &HashSet<(u32, u32)>) -> HashSet<(u32, u32)> {
+        let mut out = HashSet::new();
+        for start in 0..n {
+            let mut seen = HashSet::from([start]);
+            let mut queue = vec![start];
+            while let Some(node) = queue.pop() {
+                for &(a, b) in pairs {
+                    if a == node && seen.insert(b) {
+                        out.insert((start, b));
+                        queue.push(b);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reachability_changes_match_the_closures() {
+        let n = 24;
+        for seed in 0..20 {
+            let old = random_pairs(seed, n, 30);
+            let mut new = old.clone();
+            new.retain(|&(a, b)| (a + b) % 7 != 0);
+            new.extend(random_pairs(seed + 100, n, 4));
+            let ids: Vec<ServiceId> = (0..n)
+                .map(|i| ServiceId::new("ns", format!("s{i:02}")))
+                .collect();
+            let reach = Reachability::from_pairs(ids.clone(), old.clone(), new.clone());
+            let name = |(a, b): (u32, u32)| Pair {
+                from: ids[a as usize].clone(),
+                to: ids[b as usize].clone(),
+            };
+            let (before, after) = (closure(n, &old), closure(n, &new));
+            let expect = |more: &HashSet<(u32, u32)>,
+                          less: &HashSet<(u32, u32)>,
+                          fresh: &HashSet<(u32, u32)>| {
+                let mut pairs: Vec<Pair> = more
+                    .iter()
+                    .filter(|&&(a, b)| {
+                        a != b && !less.contains(&(a, b)) && !fresh.contains(&(a, b))
+                    })
+                    .map(|&p| name(p))
+                    .collect();
+                pairs.sort();
+                pairs
+            };
+            let added: HashSet<(u32, u32)> = new.difference(&old).copied().collect();
+            let removed: HashSet<(u32, u32)> = old.difference(&new).copied().collect();
+            assert_eq!(
+                reach.gained(Which::New),
+                (expect(&after, &before, &added), false),
+                "seed {seed}"
+            );
+            assert_eq!(
+                reach.gained(Which::Old),
+                (expect(&before, &after, &removed), false),
+                "seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn components_of_cycles_and_chains() {
+        // 0 -> 1 -> 2 -> 0 is one component; 3 -> 4 are two.
+        let edges = vec![vec![1], vec![2], vec![0, 3], vec![4], vec![]];
+        let c = components(&edges);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[3] != c[0] && c[4] != c[3] && c[4] != c[0]);
+    }
 }

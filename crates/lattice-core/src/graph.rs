@@ -115,7 +115,7 @@ impl Graph {
         let inbound = &self.workloads[callee].inbound;
         let named = inbound
             .iter()
-            .position(|d| d.peer == Peer::Named(caller.clone()));
+            .position(|d| matches!(&d.peer, Peer::Named(peer) if peer == caller));
         if let Some(i) = named {
             return Some(Consent::Named(i));
         }
@@ -131,7 +131,7 @@ impl Graph {
         self.workloads[caller]
             .outbound
             .iter()
-            .position(|d| d.peer == Peer::Named(callee.clone()))
+            .position(|d| matches!(&d.peer, Peer::Named(peer) if peer == callee))
     }
 
     fn match_declarations(&self) -> Vec<Agreement> {
@@ -163,7 +163,7 @@ impl Graph {
                     let named = callee
                         .inbound
                         .iter()
-                        .position(|d| d.peer == Peer::Named(caller.id.clone()));
+                        .position(|d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id));
                     if let Some(j) = named {
                         seen.insert((a, b));
                         agreements.push(Agreement {

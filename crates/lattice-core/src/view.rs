@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Serialize, Serializer};
 
 use crate::check::Side;
-use crate::compile::{self, CompileOptions, usable};
+use crate::compile::usable;
 use crate::graph::{Agreement, Consent, Graph, WorkloadIndex};
 use crate::model::{DeclarationSource, Peer, ServiceId, Workload};
 use crate::query::{self, Adjacency, AgreementIndex, Subgraph};
@@ -374,9 +374,8 @@ pub fn agreement_edge(analysis: &Analysis, index: AgreementIndex) -> Edge {
         wildcard: wildcard(graph, agreement),
         outbound: Some(outbound),
         inbound: Some(inbound),
-        enforced: usable(caller)
-            && usable(callee)
-            && compile::pair_rules(caller, callee, &CompileOptions::default()).is_some(),
+        // `compile::pair_rules` makes rules exactly when the callee has a port.
+        enforced: usable(caller) && usable(callee) && !callee.ports.is_empty(),
     }
 }
 

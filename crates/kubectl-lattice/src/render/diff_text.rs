@@ -65,6 +65,12 @@ pub fn render(changes: &Changes, labels: Labels<'_>, out: &mut dyn Write) -> io:
     section(out, "No longer reachable", &lost, |(from, to)| {
         format!("- {from} can no longer reach {}", to.join(", "))
     })?;
+    if changes.reachability_truncated {
+        writeln!(
+            out,
+            "  (incomplete: the change affects more pairs than can be listed)"
+        )?;
+    }
     section(
         out,
         "Workloads now left out of the policies (their documents have errors)",

@@ -91,6 +91,12 @@ pub fn render(changes: &Changes, labels: Labels<'_>, out: &mut dyn Write) -> io:
         for (from, to) in &lost {
             writeln!(out, "- {} can no longer reach {}", code(from), codes(to))?;
         }
+        if changes.reachability_truncated {
+            writeln!(
+                out,
+                "- (incomplete: the change affects more pairs than can be listed)"
+            )?;
+        }
         writeln!(out)?;
         writeln!(out, "</details>")?;
     }
