@@ -21,15 +21,6 @@ pub enum Error {
         paths: Vec<PathBuf>,
     },
 
-    /// A flag is declared for a feature that is not built yet.
-    #[error("{flag} is not supported yet: {instead}")]
-    Unsupported {
-        /// The flag as typed.
-        flag: &'static str,
-        /// What to do instead.
-        instead: &'static str,
-    },
-
     /// The command line is inconsistent in a way clap cannot express.
     #[error("{0}")]
     Usage(String),

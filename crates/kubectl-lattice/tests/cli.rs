@@ -55,11 +55,28 @@ fn an_unknown_output_format_is_a_usage_error() {
 }
 
 #[test]
-fn from_cluster_is_refused_until_it_exists() {
-    let output = kubectl_lattice(&["check", "--from-cluster"]);
+fn from_cluster_without_a_kubeconfig_says_which_file() {
+    let output = kubectl_lattice(&[
+        "check",
+        "--from-cluster",
+        "--kubeconfig",
+        "no/such/kubeconfig",
+    ]);
 
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--from-cluster is not supported yet"));
+    assert!(
+        stderr(&output).starts_with("error: cannot use the kubeconfig"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn from_cluster_and_paths_together_are_a_usage_error() {
+    let output = kubectl_lattice(&["check", "specs", "--from-cluster"]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("leave out the paths"));
 }
 
 #[test]
