@@ -357,6 +357,11 @@ fn prune_deletes_what_no_agreement_needs_and_nothing_else() {
         format!("{ns}/checkout->{ns}/payments")
     );
 
+    let empty = tempfile::tempdir().unwrap();
+    let refused = lattice(&["apply", empty.path().to_str().unwrap(), "--prune"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("no Lattice specs were read"));
+
     let again = lines(&ok(&lattice(&["apply", specs.path(), "--prune"])));
     assert!(
         again.iter().all(|(_, verb)| verb == "unchanged"),

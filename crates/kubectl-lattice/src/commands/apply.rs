@@ -90,6 +90,16 @@ async fn once(args: &ApplyArgs, global: &GlobalArgs) -> Result<ExitStatus, Error
     if args.dry_run == DryRun::Client {
         return print_objects(&analysis, &compiled);
     }
+    if args.prune && analysis.graph.workloads.is_empty() {
+        // Pruning against no specs at all would delete every policy this
+        // tool made, the baseline included: almost always a wrong path.
+        return Err(Error::Usage(
+            "no Lattice specs were read, so --prune would delete every policy kubectl-lattice \
+             made; nothing was applied. Pass the files or folders that hold the specs (or -n/-A \
+             with --from-cluster)"
+                .to_owned(),
+        ));
+    }
     let Some(options) = apply_options(args, &analysis, &compiled, scope.as_ref()) else {
         return Ok(ExitStatus::Negative);
     };
@@ -358,6 +368,12 @@ async fn apply_round(cluster: &Cluster, scope: &Scope, args: &ApplyArgs, global:
         }
     };
     let (analysis, compiled) = compile_specs(inputs, args, global);
+    if args.prune && analysis.graph.workloads.is_empty() {
+        tracing::error!(
+            "no Lattice specs left: --prune would delete every policy; nothing applied"
+        );
+        return;
+    }
     let Some(options) = apply_options(args, &analysis, &compiled, Some(scope)) else {
         tracing::error!("specs with errors: nothing applied until they are fixed");
         return;
