@@ -44,7 +44,7 @@ build_one() {
     # Two builds of the same key racing (two clones on one machine) each
     # write their own file; the rename makes whichever finishes last win
     # without anyone seeing a half-written binary.
-    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin.tmp.$$" .)
+    (cd "$dir" && GOTOOLCHAIN=local go build -buildvcs=false -trimpath -ldflags "-s -w $ldflags" -o "$bin.tmp.$$" .)
     mv -f "$bin.tmp.$$" "$bin"
     log "built $name in $((SECONDS - start)) s"
   fi
