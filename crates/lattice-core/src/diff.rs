@@ -219,7 +219,7 @@ fn unmatched_changes(old: &Analysis, new: &Analysis) -> (Vec<Edge>, Vec<Edge>) {
     type Key = (Code, ServiceId, ServiceId, bool);
     let keyed = |analysis: &Analysis| -> Vec<(Key, Edge)> {
         let graph = &analysis.graph;
-        unmatched(graph)
+        unmatched(analysis)
             .iter()
             .map(|u| {
                 let declarer = graph.workloads[u.declarer].id.clone();

@@ -45,11 +45,17 @@ pub fn find(graph: &Graph, id: &ServiceId) -> Result<WorkloadIndex, UnknownServi
     })
 }
 
-/// Agreements by caller and by callee.
+/// Agreements by caller and by callee, each side one flat array sliced by
+/// workload, so that building it is a few allocations however large the
+/// graph.
 #[derive(Clone, Debug, Default)]
 pub struct Adjacency {
-    outbound: Vec<Vec<(WorkloadIndex, AgreementIndex)>>,
-    inbound: Vec<Vec<(WorkloadIndex, AgreementIndex)>>,
+    /// Where each workload's callees start in `callees`; one entry more than
+    /// there are workloads.
+    outbound_start: Vec<usize>,
+    callees: Vec<(WorkloadIndex, AgreementIndex)>,
+    inbound_start: Vec<usize>,
+    callers: Vec<(WorkloadIndex, AgreementIndex)>,
     /// Caller and callee of each agreement.
     ends: Vec<(WorkloadIndex, WorkloadIndex)>,
 }
@@ -59,17 +65,20 @@ impl Adjacency {
     #[must_use]
     pub fn new(graph: &Graph) -> Self {
         let n = graph.workloads.len();
-        let mut adjacency = Adjacency {
-            outbound: vec![Vec::new(); n],
-            inbound: vec![Vec::new(); n],
-            ends: Vec::with_capacity(graph.agreements.len()),
-        };
-        for (i, agreement) in graph.agreements.iter().enumerate() {
-            adjacency.outbound[agreement.caller].push((agreement.callee, i));
-            adjacency.inbound[agreement.callee].push((agreement.caller, i));
-            adjacency.ends.push((agreement.caller, agreement.callee));
+        let ends: Vec<(WorkloadIndex, WorkloadIndex)> = graph
+            .agreements
+            .iter()
+            .map(|g| (g.caller, g.callee))
+            .collect();
+        let (outbound_start, callees) = slices(n, ends.iter().map(|&(a, b)| (a, b)));
+        let (inbound_start, callers) = slices(n, ends.iter().map(|&(a, b)| (b, a)));
+        Adjacency {
+            outbound_start,
+            callees,
+            inbound_start,
+            callers,
+            ends,
         }
-        adjacency
     }
 
     /// The neighbours of `node` in `direction`, with the agreement that links them.
@@ -79,22 +88,23 @@ impl Adjacency {
         node: WorkloadIndex,
         direction: Direction,
     ) -> &[(WorkloadIndex, AgreementIndex)] {
-        match direction {
-            Direction::Outbound => &self.outbound[node],
-            Direction::Inbound => &self.inbound[node],
-        }
+        let (start, list) = match direction {
+            Direction::Outbound => (&self.outbound_start, &self.callees),
+            Direction::Inbound => (&self.inbound_start, &self.callers),
+        };
+        &list[start[node]..start[node + 1]]
     }
 
     /// The number of workloads indexed.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.outbound.len()
+        self.outbound_start.len().saturating_sub(1)
     }
 
     /// Whether no workload is indexed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.outbound.is_empty()
+        self.len() == 0
     }
 
     /// The caller of `agreement`.
@@ -108,6 +118,29 @@ impl Adjacency {
     pub fn callee(&self, agreement: AgreementIndex) -> WorkloadIndex {
         self.ends[agreement].1
     }
+}
+
+/// `(from, to)` pairs, numbered in order, grouped by `from` (a counting
+/// sort, so each group keeps the pairs' order): the start of each group
+/// and the `(to, number)` entries.
+fn slices(
+    n: usize,
+    pairs: impl Iterator<Item = (WorkloadIndex, WorkloadIndex)> + Clone,
+) -> (Vec<usize>, Vec<(WorkloadIndex, AgreementIndex)>) {
+    let mut start = vec![0; n + 1];
+    for (from, _) in pairs.clone() {
+        start[from + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut entries = vec![(0, 0); start[n]];
+    for (number, (from, to)) in pairs.enumerate() {
+        entries[next[from]] = (to, number);
+        next[from] += 1;
+    }
+    (start, entries)
 }
 
 /// A workload reached by [`reach`]: how far, and by which agreement it was

@@ -4,13 +4,18 @@
 //!
 //! `graph` draws these as dashed edges and `diff` compares them between two
 //! trees by code, declaring workload and peer (never by line, which any
-//! edit above them moves). The rules are `check`'s own; a test keeps the two
-//! in step.
+//! edit above them moves). They are read off the analysis's own diagnostics,
+//! so they are `check`'s findings by construction, and finding them costs a
+//! pass over the workloads of the files that have such findings, not a
+//! second check of the graph.
 
+use std::collections::HashSet;
+
+use crate::Analysis;
 use crate::check::Side;
 use crate::diagnostic::Code;
 use crate::graph::{Graph, WorkloadIndex};
-use crate::model::{Declaration, Peer, ServiceId};
+use crate::model::{Peer, ServiceId};
 use crate::source::Location;
 
 /// A declaration without its counterpart.
@@ -50,74 +55,74 @@ impl Unmatched {
     }
 }
 
-/// Every unmatched declaration of `graph`, in workload order and, within a
-/// workload, outbound before inbound in the order written.
+/// Every unmatched declaration of `analysis`, sorted by declaring workload,
+/// then outbound before inbound, then position.
 #[must_use]
-pub fn unmatched(graph: &Graph) -> Vec<Unmatched> {
-    let mut out = Vec::new();
+pub fn unmatched(analysis: &Analysis) -> Vec<Unmatched> {
+    let graph = &analysis.graph;
+    let findings: Vec<(Code, Location)> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.code,
+                Code::UnmatchedOutbound | Code::UnmatchedInbound | Code::UnknownService
+            )
+        })
+        .map(|d| (d.code, d.location))
+        .collect();
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    let mut by_file: Vec<Vec<WorkloadIndex>> = vec![Vec::new(); analysis.sources.len()];
     for (index, workload) in graph.workloads.iter().enumerate() {
-        for declaration in &workload.outbound {
-            out.extend(outbound(graph, index, declaration));
-        }
-        for declaration in &workload.inbound {
-            out.extend(inbound(graph, index, declaration));
+        if let Some(list) = by_file.get_mut(workload.file.0 as usize) {
+            list.push(index);
         }
     }
+
+    // One `direction: both` entry is two declarations at one place, and an
+    // unknown peer there is reported once per side: each declaration is
+    // taken once.
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (code, location) in findings {
+        let sides: &[Side] = match code {
+            Code::UnmatchedOutbound => &[Side::Outbound],
+            Code::UnmatchedInbound => &[Side::Inbound],
+            _ => &[Side::Outbound, Side::Inbound],
+        };
+        let workloads = by_file
+            .get(location.file.0 as usize)
+            .map_or(&[][..], Vec::as_slice);
+        for &declarer in workloads {
+            let workload = &graph.workloads[declarer];
+            for &side in sides {
+                let declarations = match side {
+                    Side::Outbound => &workload.outbound,
+                    Side::Inbound => &workload.inbound,
+                };
+                for (i, declaration) in declarations.iter().enumerate() {
+                    let Peer::Named(peer) = &declaration.peer else {
+                        continue;
+                    };
+                    let fits = declaration.span == location.span
+                        && (code != Code::UnknownService || graph.get(peer).is_none());
+                    if fits && seen.insert((declarer, side == Side::Inbound, i)) {
+                        out.push(Unmatched {
+                            code,
+                            side,
+                            declarer,
+                            peer: peer.clone(),
+                            location,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by_key(|u| (u.declarer, u.side == Side::Inbound, u.location.span.start));
     out
-}
-
-fn outbound(graph: &Graph, a: WorkloadIndex, declaration: &Declaration) -> Option<Unmatched> {
-    let caller = &graph.workloads[a];
-    let Peer::Named(peer) = &declaration.peer else {
-        return None;
-    };
-    if *peer == caller.id {
-        return None;
-    }
-    let code = match graph.get(peer) {
-        None => Code::UnknownService,
-        Some(b) if graph.acceptance(b, &caller.id).is_none() => Code::UnmatchedOutbound,
-        Some(_) => return None,
-    };
-    Some(Unmatched {
-        code,
-        side: Side::Outbound,
-        declarer: a,
-        peer: peer.clone(),
-        location: Location {
-            file: caller.file,
-            span: declaration.span,
-        },
-    })
-}
-
-fn inbound(graph: &Graph, b: WorkloadIndex, declaration: &Declaration) -> Option<Unmatched> {
-    let callee = &graph.workloads[b];
-    let Peer::Named(peer) = &declaration.peer else {
-        return None;
-    };
-    if *peer == callee.id {
-        return None;
-    }
-    let code = match graph.get(peer) {
-        None => Code::UnknownService,
-        Some(a)
-            if graph.call(a, &callee.id).is_none() && graph.workloads[a].depends_all.is_none() =>
-        {
-            Code::UnmatchedInbound
-        }
-        Some(_) => return None,
-    };
-    Some(Unmatched {
-        code,
-        side: Side::Inbound,
-        declarer: b,
-        peer: peer.clone(),
-        location: Location {
-            file: callee.file,
-            span: declaration.span,
-        },
-    })
 }
 
 #[cfg(test)]
@@ -158,7 +163,7 @@ mod tests {
         let inputs = SPECS.iter().map(|(p, t)| input(p, t)).collect();
         let analysis = analyze(inputs, &Options::default());
         let graph = &analysis.graph;
-        let mut ours: Vec<(Code, Location)> = unmatched(graph)
+        let mut ours: Vec<(Code, Location)> = unmatched(&analysis)
             .iter()
             .map(|u| (u.code, u.location))
             .collect();
@@ -177,7 +182,7 @@ mod tests {
         theirs.sort_by_key(|(c, l)| (l.file, l.span.start, *c));
         assert_eq!(ours, theirs);
 
-        let edges: Vec<String> = unmatched(graph)
+        let edges: Vec<String> = unmatched(&analysis)
             .iter()
             .map(|u| format!("{} {}->{}", u.code, u.caller(graph), u.callee(graph)))
             .collect();

@@ -219,31 +219,25 @@ pub fn graph_view(analysis: &Analysis, subgraph: &Subgraph, query: Option<Query>
         .iter()
         .map(|&i| agreement_edge(analysis, i))
         .collect();
-    let halves = unmatched(graph);
-    edges.extend(
-        halves
-            .iter()
-            .filter(|u| {
-                let caller = graph.get(u.caller(graph));
-                let callee = graph.get(u.callee(graph));
-                subgraph.admits(caller, callee)
-            })
-            .map(|u| unmatched_edge(analysis, u)),
-    );
+    let mut members: BTreeSet<WorkloadIndex> = subgraph.nodes.iter().copied().collect();
+    let mut ghosts: BTreeSet<ServiceId> = BTreeSet::new();
+    for half in unmatched(analysis) {
+        let caller = graph.get(half.caller(graph));
+        let callee = graph.get(half.callee(graph));
+        if !subgraph.admits(caller, callee) {
+            continue;
+        }
+        for (index, id) in [(caller, half.caller(graph)), (callee, half.callee(graph))] {
+            match index {
+                Some(index) => members.insert(index),
+                None => ghosts.insert(id.clone()),
+            };
+        }
+        edges.push(unmatched_edge(analysis, &half));
+    }
+    // The agreements come sorted; the sort merges the few halves in.
     edges.sort_by(|a, b| (&a.caller, &a.callee, a.status).cmp(&(&b.caller, &b.callee, b.status)));
 
-    let mut members: BTreeSet<WorkloadIndex> = subgraph.nodes.iter().copied().collect();
-    let mut ghosts: BTreeSet<&ServiceId> = BTreeSet::new();
-    for id in edges.iter().flat_map(|e| [&e.caller, &e.callee]) {
-        match graph.get(id) {
-            Some(index) => {
-                members.insert(index);
-            }
-            None => {
-                ghosts.insert(id);
-            }
-        }
-    }
     let mut nodes: Vec<Node> = members
         .into_iter()
         .map(|i| {
@@ -255,7 +249,7 @@ pub fn graph_view(analysis: &Analysis, subgraph: &Subgraph, query: Option<Query>
         })
         .collect();
     nodes.extend(ghosts.into_iter().map(|id| Node {
-        id: id.clone(),
+        id,
         kind: None,
         file: None,
         line: None,
@@ -348,7 +342,7 @@ fn blocked(
 ) -> Vec<Edge> {
     let graph = &analysis.graph;
     let between = query::subgraph(adjacency, Some(from), Some(to), None);
-    let mut edges: Vec<Edge> = unmatched(graph)
+    let mut edges: Vec<Edge> = unmatched(analysis)
         .iter()
         .filter(|u| u.code != Code::UnknownService)
         .filter(|u| between.admits(graph.get(u.caller(graph)), graph.get(u.callee(graph))))
