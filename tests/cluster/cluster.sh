@@ -3,8 +3,10 @@
 # kube-apiserver on 127.0.0.1, no nodes, no controllers.
 #
 #   cluster.sh build          build etcd and kube-apiserver (cached per version)
-#   cluster.sh start DIR      start both with state in DIR, install the CRDs,
-#                             write DIR/kubeconfig and DIR/env
+#   cluster.sh start DIR [PID]
+#                             start both with state in DIR, install the CRDs,
+#                             write DIR/*.kubeconfig and DIR/env; with PID, stop
+#                             them (and remove DIR) once that process is gone
 #   cluster.sh stop DIR       stop what `start DIR` started and remove its state
 #   cluster.sh env DIR        print the variables the tests read (sourceable)
 #
@@ -155,7 +157,8 @@ KUBECONFIG
 }
 
 cmd_start() {
-  local dir=${1:?usage: cluster.sh start DIR}
+  local dir=${1:?usage: cluster.sh start DIR [PID]}
+  local owner=${2:-}
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [[ ! -f $dir/etcd.pid ]] || die "$dir already holds a cluster: stop it first"
@@ -211,6 +214,15 @@ cmd_start() {
 
   cmd_env "$dir" >"$dir/env"
   cluster_started=1
+  if [[ -n $owner ]]; then
+    # A test binary that started the cluster for itself cannot be relied on
+    # to stop it (test harnesses have no teardown), so this watcher does.
+    setsid bash -c '
+      while kill -0 "$1" 2>/dev/null; do sleep 1; done
+      bash "$2" stop "$3"
+      rm -rf "$3"
+    ' watcher "$owner" "$here/cluster.sh" "$dir" </dev/null >/dev/null 2>&1 &
+  fi
   log "ready: . $dir/env"
 }
 
@@ -249,11 +261,11 @@ cmd_env() {
 
 case ${1:-} in
 build) cmd_build ;;
-start) cmd_start "${2:-}" ;;
+start) cmd_start "${2:-}" "${3:-}" ;;
 stop) cmd_stop "${2:-}" ;;
 env) cmd_env "${2:-}" ;;
 *)
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
   ;;
 esac

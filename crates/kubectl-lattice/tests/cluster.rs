@@ -2,9 +2,11 @@
 //!
 //! The server is the one `tests/cluster/cluster.sh` starts (etcd and
 //! kube-apiserver on loopback, the Lattice, Cilium and Istio CRDs
-//! installed); `scripts/test.sh` starts it, exports
-//! `LATTICE_TEST_KUBECONFIG` (and `LATTICE_TEST_BARE_KUBECONFIG`, a second
-//! server without any CRD) and runs these tests with `--include-ignored`.
+//! installed, and a second server without any CRD). `scripts/test.sh`
+//! starts it, exports `LATTICE_TEST_KUBECONFIG` and
+//! `LATTICE_TEST_BARE_KUBECONFIG` and runs these tests with
+//! `--include-ignored`; without those variables the first test to need the
+//! server starts one for this test binary, stopped when the binary exits.
 //! Every test works in namespaces of its own, so they run in parallel and
 //! can be run again against the same server. Changes made "by a user" go
 //! through the real kubectl.
@@ -12,6 +14,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,11 +22,52 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-lattice");
 
+/// The kubeconfigs of the test API server: the one `scripts/test.sh`
+/// started (`LATTICE_TEST_KUBECONFIG`), or else one started here for this
+/// test binary, which `cluster.sh` stops once the binary has exited.
+struct TestCluster {
+    kubeconfig: String,
+    bare_kubeconfig: String,
+}
+
+fn cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        if let (Ok(kubeconfig), Ok(bare_kubeconfig)) = (
+            std::env::var("LATTICE_TEST_KUBECONFIG"),
+            std::env::var("LATTICE_TEST_BARE_KUBECONFIG"),
+        ) {
+            return TestCluster {
+                kubeconfig,
+                bare_kubeconfig,
+            };
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("lattice-cluster-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let status = Command::new("bash")
+            .arg(root().join("tests/cluster/cluster.sh"))
+            .arg("start")
+            .arg(&dir)
+            .arg(std::process::id().to_string())
+            .stdin(Stdio::null())
+            .status()
+            .expect("cannot run tests/cluster/cluster.sh");
+        assert!(
+            status.success(),
+            "the test API server did not start (tests/cluster/cluster.sh start)"
+        );
+        TestCluster {
+            kubeconfig: dir.join("apiserver.kubeconfig").display().to_string(),
+            bare_kubeconfig: dir.join("bare.kubeconfig").display().to_string(),
+        }
+    })
+}
+
 fn kubeconfig() -> String {
-    std::env::var("LATTICE_TEST_KUBECONFIG").expect(
-        "LATTICE_TEST_KUBECONFIG is not set: start the test API server with \
-         `tests/cluster/cluster.sh start DIR` and `. DIR/env` (scripts/test.sh does both)",
-    )
+    cluster().kubeconfig.clone()
 }
 
 fn root() -> PathBuf {
@@ -717,8 +761,7 @@ fn an_unreachable_api_server_is_a_clear_error() {
 #[test]
 #[ignore = "needs the test API server: scripts/test.sh starts it"]
 fn missing_crds_say_what_to_install() {
-    let bare = std::env::var("LATTICE_TEST_BARE_KUBECONFIG")
-        .expect("LATTICE_TEST_BARE_KUBECONFIG is not set (scripts/test.sh sets it)");
+    let bare = cluster().bare_kubeconfig.clone();
     let specs = Specs::new(&shop("default"));
 
     let out = lattice_as(&bare, &["apply", specs.path()]);
