@@ -938,3 +938,17 @@ fn watch_applies_again_when_a_spec_is_edited_with_kubectl() {
     );
     assert!(log.contains("SIGTERM"), "{log}");
 }
+
+#[test]
+#[ignore = "needs the test API server: scripts/test.sh starts it"]
+fn a_missing_namespace_is_named_and_nothing_is_applied() {
+    let specs = Specs::new(&shop("no-such-namespace"));
+    let out = lattice(&["apply", specs.path()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("namespace `no-such-namespace` does not exist"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+}
