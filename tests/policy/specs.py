@@ -148,7 +148,7 @@ def _calls(w: Workload) -> set[Ref]:
     }
 
 
-def _accepts_by_name(w: Workload) -> set[Ref]:
+def accepts_by_name(w: Workload) -> set[Ref]:
     if isinstance(w, Member):
         return {Ref(c.namespace or w.namespace, c.name) for c in w.allowed_callers if c.name != "*"}
     return {
@@ -179,7 +179,7 @@ def agreements(ws: Workspace) -> set[tuple[Ref, Ref]]:
         for b in valid.values():
             if a.ref == b.ref:
                 continue
-            named = a.ref in _accepts_by_name(b)
+            named = a.ref in accepts_by_name(b)
             if b.ref in calls and (named or _accepts_by_wildcard(b, a.ref)):
                 out.add((a.ref, b.ref))
             elif isinstance(a, Member) and a.depends_all and named:

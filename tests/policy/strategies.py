@@ -66,7 +66,7 @@ def service_ports(draw) -> list[ServicePort]:
 @st.composite
 def resources(draw, own: Ref, ids: list[Ref]) -> list[Resource]:
     out: dict[str, Resource] = {}
-    for _ in range(draw(st.integers(0, 5))):
+    for _ in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(("named", "named", "named", "wildcard", "not-a-call")))
         if kind == "wildcard":
             namespace = draw(st.none() | st.sampled_from(NAMESPACES))
@@ -150,7 +150,7 @@ def cases(draw) -> Case:
         else:
             w = Service(ref.namespace, ref.name, draw(service_ports()), draw(resources(ref, ids)))
             faults = SERVICE_FAULTS
-        if draw(st.integers(0, 7)) == 0:
+        if draw(st.integers(0, 11)) == 0:
             w.fault = draw(st.sampled_from(faults))
             if w.fault in ("no-target", "two-targets"):
                 # The document then says nothing usable about its pods.

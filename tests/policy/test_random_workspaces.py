@@ -17,7 +17,7 @@ from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from harness import assert_only_agreements, assert_schema_valid, compile_objects, evaluate, invalid_files
-from specs import Member, agreements, document, expected_flows, render
+from specs import Member, accepts_by_name, agreements, document, expected_flows, render
 from strategies import Case, cases
 
 JUNK = "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: [unclosed\n"
@@ -47,6 +47,13 @@ def describe(case: Case) -> None:
         event("a namespace-target callee")
     if any(w.fault for w in ws.workloads):
         event("a document with an error")
+    flows = expected_flows(ws)
+    if any(protocol != "TCP" for ports in flows.values() for _, protocol in ports):
+        event("an agreement on a UDP or SCTP port")
+    if len(flows) < len(pairs):
+        event("an agreement with a callee without ports")
+    if any(a not in accepts_by_name(valid[b]) for a, b in pairs):
+        event("an agreement through a wildcard")
 
 
 @given(case=cases())
