@@ -17,7 +17,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 
 use crate::Analysis;
 use crate::check::Side;
@@ -25,7 +24,7 @@ use crate::compile::{self, CompileOptions, Object};
 use crate::diagnostic::Code;
 use crate::model::ServiceId;
 use crate::unmatched::unmatched;
-use crate::view::{Edge, agreement_edge, unmatched_edge};
+use crate::view::{Edge, agreement_edge, agreement_traits, unmatched_edge};
 
 /// Everything that differs between OLD and NEW.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -161,11 +160,10 @@ pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes
         match old_pairs.get(pair) {
             None => changes.added.push(agreement_edge(new, i)),
             Some(&j) => {
-                let (before, after) = (agreement_edge(old, j), agreement_edge(new, i));
-                if before.wildcard != after.wildcard || before.enforced != after.enforced {
+                if agreement_traits(old, j) != agreement_traits(new, i) {
                     changes.changed.push(ChangedAgreement {
-                        old: before,
-                        new: after,
+                        old: agreement_edge(old, j),
+                        new: agreement_edge(new, i),
                     });
                 }
             }
@@ -271,36 +269,45 @@ fn newly_broken(old: &Analysis, new: &Analysis) -> Vec<Broken> {
 }
 
 fn policy_changes(old: &[Object], new: &[Object]) -> PolicyChanges {
-    let index = |objects: &[Object]| -> BTreeMap<PolicyRef, Value> {
+    let index = |objects: &'_ [Object]| -> HashMap<(&'static str, Option<String>, String), usize> {
         objects
             .iter()
-            .map(|o| {
+            .enumerate()
+            .map(|(i, o)| {
                 let meta = o.metadata();
-                let key = PolicyRef {
-                    kind: o.kind(),
-                    namespace: meta.namespace.clone(),
-                    name: meta.name.clone(),
-                    api_version: o.api_version(),
-                };
-                (key, compile::to_value(o))
+                ((o.kind(), meta.namespace.clone(), meta.name.clone()), i)
             })
             .collect()
+    };
+    let reference = |o: &Object| {
+        let meta = o.metadata();
+        PolicyRef {
+            kind: o.kind(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+            api_version: o.api_version(),
+        }
     };
     let before = index(old);
     let after = index(new);
     let mut changes = PolicyChanges::default();
-    for (key, value) in &after {
-        match before.get(key) {
-            None => changes.created.push(key.clone()),
-            Some(old_value) if old_value != value => changes.changed.push(key.clone()),
+    // Both lists come sorted by kind, namespace and name, as `compile` makes them.
+    for object in new {
+        let meta = object.metadata();
+        let key = (object.kind(), meta.namespace.clone(), meta.name.clone());
+        match before.get(&key) {
+            None => changes.created.push(reference(object)),
+            Some(&i) if old[i] != *object => changes.changed.push(reference(object)),
             Some(_) => {}
         }
     }
-    changes.deleted = before
-        .keys()
-        .filter(|key| !after.contains_key(*key))
-        .cloned()
-        .collect();
+    for object in old {
+        let meta = object.metadata();
+        let key = (object.kind(), meta.namespace.clone(), meta.name.clone());
+        if !after.contains_key(&key) {
+            changes.deleted.push(reference(object));
+        }
+    }
     changes
 }
 

@@ -368,8 +368,7 @@ pub fn agreement_edge(analysis: &Analysis, index: AgreementIndex) -> Edge {
         wildcard: wildcard(graph, agreement),
         outbound: Some(outbound),
         inbound: Some(inbound),
-        // `compile::pair_rules` makes rules exactly when the callee has a port.
-        enforced: usable(caller) && usable(callee) && !callee.ports.is_empty(),
+        enforced: enforced(caller, callee),
     }
 }
 
@@ -385,6 +384,27 @@ fn consent_site(analysis: &Analysis, workload: &Workload, consent: Consent, side
         Consent::DependsAll => (workload.depends_all.unwrap_or(workload.name_span), true),
     };
     site(analysis, workload, span, wildcard)
+}
+
+/// What [`agreement_edge`] says of agreement `index` beyond its two ends
+/// and their lines: its escape hatch and whether it is enforced; cheaper
+/// than the edge when only those are compared.
+#[must_use]
+pub fn agreement_traits(
+    analysis: &Analysis,
+    index: AgreementIndex,
+) -> (Option<&'static str>, bool) {
+    let graph = &analysis.graph;
+    let agreement = &graph.agreements[index];
+    let caller = &graph.workloads[agreement.caller];
+    let callee = &graph.workloads[agreement.callee];
+    (wildcard(graph, agreement), enforced(caller, callee))
+}
+
+/// Whether `compile` turns an agreement into rules: `pair_rules` makes
+/// them exactly when the callee has a port, for valid documents.
+fn enforced(caller: &Workload, callee: &Workload) -> bool {
+    usable(caller) && usable(callee) && !callee.ports.is_empty()
 }
 
 /// The escape hatch of `agreement`, as written.
