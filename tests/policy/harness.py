@@ -31,11 +31,14 @@ class Options:
     trust_domain: str = "cluster.local"
     istio_root_namespace: str = "istio-system"
     mesh_wide_baseline: bool = False
+    no_baseline: bool = False
 
     def args(self) -> list[str]:
         args = ["--trust-domain", self.trust_domain, "--istio-root-namespace", self.istio_root_namespace]
         if self.mesh_wide_baseline:
             args.append("--mesh-wide-baseline")
+        if self.no_baseline:
+            args.append("--no-baseline")
         return args
 
     @property

@@ -5,7 +5,7 @@ independent evaluator reads them."""
 import pytest
 
 from conftest import ROOT
-from harness import Options, assert_only_agreements, assert_schema_valid, compile_objects, evaluate
+from harness import Options, assert_only_agreements, assert_schema_valid, compile_objects, evaluate, is_baseline
 from specs import Ref, agreements, read_specs
 
 EXAMPLES = ROOT / "examples"
@@ -52,3 +52,14 @@ def test_the_yaml_and_json_forms_hold_the_same_objects(binary, example):
     as_yaml = compile_objects(binary, folder, Options(), "default", output="yaml")
     as_json = compile_objects(binary, folder, Options(), "default", output="json")
     assert as_yaml == as_json
+
+
+@pytest.mark.parametrize("example", ["shop", "mistakes"])
+def test_no_baseline_leaves_out_exactly_the_baseline(binary, example):
+    """What the harness strips to check the allowances without a baseline is
+    what `--no-baseline` leaves out."""
+    folder = [EXAMPLES / example]
+    full = compile_objects(binary, folder, Options(), "default")
+    bare = compile_objects(binary, folder, Options(no_baseline=True), "default")
+    assert bare == [o for o in full if not is_baseline(o)]
+    assert len(bare) < len(full)
