@@ -5,6 +5,7 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use lattice_core::{Analysis, Code, Input, Options};
 
@@ -18,7 +19,9 @@ pub fn analyze_paths(
     max_file_size: u64,
     global: &GlobalArgs,
 ) -> Result<Analysis, Error> {
+    let started = Instant::now();
     let inputs = crate::cluster::inputs(paths, LoadOptions { max_file_size }, global)?;
+    note(global, &format!("{} files read", inputs.len()), started);
     if inputs.is_empty() && !global.from_cluster {
         let names: Vec<String> = paths
             .iter()
@@ -32,15 +35,25 @@ pub fn analyze_paths(
     Ok(analyze(inputs, global))
 }
 
+/// With `-v`, say on stderr how long `what` took since `started`.
+pub fn note(global: &GlobalArgs, what: &str, started: Instant) {
+    if global.verbose > 0 {
+        eprintln!("note: {what} in {} ms", started.elapsed().as_millis());
+    }
+}
+
 /// Analyze `inputs` with the namespace of `-n`.
 #[must_use]
 pub fn analyze(inputs: Vec<Input>, global: &GlobalArgs) -> Analysis {
-    lattice_core::analyze(
+    let started = Instant::now();
+    let analysis = lattice_core::analyze(
         inputs,
         &Options {
             default_namespace: global.default_namespace().to_owned(),
         },
-    )
+    );
+    note(global, "analyzed", started);
+    analysis
 }
 
 /// Print every file that could not be read to stderr; `true` when there

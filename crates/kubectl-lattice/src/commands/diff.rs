@@ -4,6 +4,7 @@
 //! other command; the comparison is the core's.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use lattice_core::Analysis;
 use lattice_core::compile::CompileOptions;
@@ -21,7 +22,9 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         no_baseline: args.no_baseline,
         ..CompileOptions::default()
     };
+    let started = Instant::now();
     let changes = diff(&old, &new, &options);
+    specs::note(global, "compared (both sides compiled)", started);
     let labels = render::diff_text::Labels {
         old: &args.old,
         new: &args.new,

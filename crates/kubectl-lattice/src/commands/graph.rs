@@ -2,6 +2,8 @@
 //! around `--from` (what a service calls) and `--to` (what can reach it),
 //! as text, DOT, Mermaid or JSON.
 
+use std::time::Instant;
+
 use lattice_core::ServiceId;
 use lattice_core::query::{self, Adjacency};
 use lattice_core::view::{self, Depth, Query};
@@ -22,6 +24,7 @@ pub fn run(args: &GraphArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
     let from = find(&args.from)?;
     let to = find(&args.to)?;
 
+    let started = Instant::now();
     let adjacency = Adjacency::new(graph);
     let asked = from.is_some() || to.is_some();
     let depth = args.depth.unwrap_or(if from.is_some() && to.is_some() {
@@ -37,6 +40,7 @@ pub fn run(args: &GraphArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         depth,
     });
     let view = view::graph_view(&analysis, &subgraph, query);
+    specs::note(global, "queried", started);
 
     specs::write_stdout(|out| match args.output {
         GraphFormat::Text => render::graph_text::render(&view, out),

@@ -3,6 +3,8 @@
 //! `--all` the simple paths shortest first. The answer is the exit status:
 //! 0 a path exists, 1 none does.
 
+use std::time::Instant;
+
 use lattice_core::ServiceId;
 use lattice_core::query::{self, Adjacency};
 use lattice_core::view;
@@ -21,6 +23,7 @@ pub fn run(args: &PathArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         return Err(Error::SameEnds(graph.workloads[from].id.clone()));
     }
 
+    let started = Instant::now();
     let adjacency = Adjacency::new(graph);
     let max_paths = if args.all {
         usize::from(args.max_paths)
@@ -28,6 +31,7 @@ pub fn run(args: &PathArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         1
     };
     let report = view::path_report(&analysis, &adjacency, from, to, max_paths);
+    specs::note(global, "searched", started);
 
     specs::write_stdout(|out| match args.output {
         PathFormat::Text => render::path_text::render(&report, args.all, out),
