@@ -39,9 +39,13 @@ pub fn load_revision(
         rev: rev.to_owned(),
         message,
     };
-    if rev.starts_with('-') || rev.is_empty() {
+    if rev.is_empty() {
+        return Err(failed("the revision is empty".to_owned()));
+    }
+    // git would read it as an option.
+    if rev.starts_with('-') {
         return Err(failed(
-            "a revision is not empty and does not start with '-'".to_owned(),
+            "revisions never start with '-': is it a misplaced flag?".to_owned(),
         ));
     }
     let unknown = "no such commit, branch or tag in the repository around the current folder";

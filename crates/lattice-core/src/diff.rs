@@ -150,6 +150,10 @@ impl std::fmt::Display for PolicyRef {
 }
 
 /// Compare `old` with `new`, compiling both with `options`.
+// TODO: both sides are compiled whole, which is most of the time a diff
+// takes on a large graph (seconds at 50,000 services, against milliseconds
+// for the rest); compiling only the workloads whose agreements, ports or
+// selectors differ would need the compiler to work per workload.
 #[must_use]
 pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes {
     let old_pairs = agreement_pairs(old);

@@ -211,6 +211,9 @@ pub struct ViewSummary {
 
 /// The part of `analysis`'s graph that `subgraph` selects, with the
 /// unmatched declarations the same query admits.
+// TODO: edges and nodes own copies of their ids and paths. A view of a whole
+// 50,000-service graph (150,000 edges) spends most of its half second
+// allocating and freeing them; borrowing from the analysis would not.
 #[must_use]
 pub fn graph_view(analysis: &Analysis, subgraph: &Subgraph, query: Option<Query>) -> GraphView {
     let graph = &analysis.graph;
