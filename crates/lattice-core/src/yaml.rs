@@ -12,6 +12,8 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use crate::source::{LineIndex, Span};
 
+mod fast;
+
 /// Deepest nesting accepted; deeper input is reported instead of parsed, so
 /// hostile input cannot exhaust the stack when the tree is dropped.
 const MAX_DEPTH: usize = 200;
@@ -201,19 +203,35 @@ pub struct Stream {
 
 /// Parse a multi-document YAML stream. A syntax error ends the stream: the
 /// documents completed before it are kept, the one it interrupts is dropped.
+///
+/// Text in the block style specs are written in takes a fast path
+/// ([`fast`]); anything else is read by saphyr-parser. Both give the same
+/// result.
 #[must_use]
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {
-    let mut builder = Builder {
-        text,
-        lines,
-        ascii: text.is_ascii(),
-        stream: Stream::default(),
-        stack: Vec::new(),
-        anchors: Vec::new(),
-        alias_nodes: 0,
-        damaged: false,
-        root: None,
-    };
+    let mut builder = Builder::new(text, lines);
+    if fast::parse(text, &mut builder).is_ok() {
+        return builder.stream;
+    }
+    parse_general(text, lines)
+}
+
+/// The fast path alone: `None` when the text needs the general parser. For
+/// tests and fuzzing that compare the two paths.
+#[doc(hidden)]
+#[must_use]
+pub fn parse_fast(text: &str, lines: &LineIndex) -> Option<Stream> {
+    let mut builder = Builder::new(text, lines);
+    fast::parse(text, &mut builder).ok()?;
+    Some(builder.stream)
+}
+
+/// [`parse`] without the fast path: every text through saphyr-parser. For
+/// tests and fuzzing that compare the two paths.
+#[doc(hidden)]
+#[must_use]
+pub fn parse_general(text: &str, lines: &LineIndex) -> Stream {
+    let mut builder = Builder::new(text, lines);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
@@ -262,7 +280,21 @@ struct Builder<'a> {
     root: Option<Node>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, lines: &'a LineIndex) -> Self {
+        Builder {
+            text,
+            lines,
+            ascii: text.is_ascii(),
+            stream: Stream::default(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            alias_nodes: 0,
+            damaged: false,
+            root: None,
+        }
+    }
+
     /// Byte offset of a parser marker (which counts characters).
     fn offset(&self, marker: Marker) -> usize {
         if self.ascii {
