@@ -37,7 +37,11 @@ fn yaml_files(under: &Path) -> Vec<PathBuf> {
 fn same_on(text: &str, what: &str) -> bool {
     let lines = LineIndex::new(text);
     let general = parse_general(text, &lines);
-    assert_eq!(parse(text, &lines), general, "parse differs on {what}:\n{text}");
+    assert_eq!(
+        parse(text, &lines),
+        general,
+        "parse differs on {what}:\n{text}"
+    );
     match parse_fast(text, &lines) {
         Some(fast) => {
             assert_eq!(fast, general, "fast path differs on {what}:\n{text}");
@@ -75,7 +79,11 @@ fn both_paths_agree_on_every_yaml_file_in_the_repository() {
             accepted += 1;
         }
     }
-    assert!(accepted * 2 > files.len(), "{accepted} of {} accepted", files.len());
+    assert!(
+        accepted * 2 > files.len(),
+        "{accepted} of {} accepted",
+        files.len()
+    );
 }
 
 /// Small deterministic generator, so failures reproduce.
@@ -95,9 +103,9 @@ impl Rng {
 }
 
 const PIECES: &[&str] = &[
-    " ", "  ", "-", "- ", ":", ": ", "#", " #", "'", "''", "\"", "\\", "---", "...", "[", "]",
-    "{", "}", ",", "&a ", "*a", "!t ", "|", ">", "?", "%", "@", "x", "é", "\t", "\r", "a: b",
-    "- a", "\n", "\n  ", "k:", "1", "~", "null", "true", "0x1f",
+    " ", "  ", "-", "- ", ":", ": ", "#", " #", "'", "''", "\"", "\\", "---", "...", "[", "]", "{",
+    "}", ",", "&a ", "*a", "!t ", "|", ">", "?", "%", "@", "x", "é", "\t", "\r", "a: b", "- a",
+    "\n", "\n  ", "k:", "1", "~", "null", "true", "0x1f",
 ];
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
@@ -153,7 +161,9 @@ fn both_paths_agree_on_mutated_specs() {
     let root = repository();
     let mut seeds: Vec<String> = yaml_files(&root.join("examples"))
         .into_iter()
-        .chain(yaml_files(&root.join("crates/kubectl-lattice/tests/fixtures")))
+        .chain(yaml_files(
+            &root.join("crates/kubectl-lattice/tests/fixtures"),
+        ))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     seeds.push(
@@ -179,7 +189,10 @@ fn both_paths_agree_on_mutated_specs() {
     eprintln!("{accepted} of {total} variants took the fast path");
     // Most small mutations leave valid block YAML: the fast path must still
     // be taken for a good share of them, or this test compares nothing.
-    assert!(accepted * 4 > total, "{accepted} of {total} variants accepted");
+    assert!(
+        accepted * 4 > total,
+        "{accepted} of {total} variants accepted"
+    );
 }
 
 #[test]

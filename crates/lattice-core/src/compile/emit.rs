@@ -174,11 +174,11 @@ fn double_quoted(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Map, Number, json};
+    use serde_json::{Map, json};
 
     use super::*;
     use crate::source::LineIndex;
-    use crate::yaml::{Node, NodeKind, ScalarType, parse};
+    use crate::yaml::{Node, parse};
 
     /// Read `text` back with the crate's own YAML reader.
     fn read_back(text: &str) -> Value {
@@ -188,31 +188,7 @@ mod tests {
         stream.documents[0]
             .root
             .as_ref()
-            .map_or(Value::Null, to_value)
-    }
-
-    fn to_value(node: &Node) -> Value {
-        match &node.kind {
-            NodeKind::Scalar(s) => match s.ty {
-                ScalarType::Null => Value::Null,
-                ScalarType::Bool => Value::Bool(s.text.eq_ignore_ascii_case("true")),
-                ScalarType::Int => Value::Number(s.text.parse::<i64>().expect("an integer").into()),
-                ScalarType::Float => Value::Number(
-                    Number::from_f64(s.text.parse().expect("a float")).expect("finite"),
-                ),
-                ScalarType::String => Value::String(s.text.clone()),
-            },
-            NodeKind::Sequence(items) => Value::Array(items.iter().map(to_value).collect()),
-            NodeKind::Mapping(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|e| {
-                        let key = e.key.as_scalar().expect("a scalar key").text.clone();
-                        (key, to_value(&e.value))
-                    })
-                    .collect::<Map<_, _>>(),
-            ),
-        }
+            .map_or(Value::Null, Node::to_json)
     }
 
     #[test]

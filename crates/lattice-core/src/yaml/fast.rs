@@ -46,11 +46,19 @@ pub(super) fn parse(text: &str, builder: &mut Builder<'_>) -> Read<()> {
 /// and no Unicode line separators.
 fn plain_characters(text: &str) -> bool {
     if text.is_ascii() {
-        return !text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f);
+        // Branch-free, so that it compiles to vector instructions.
+        #[expect(
+            clippy::needless_bitwise_bool,
+            reason = "lazy operators would add a branch per byte"
+        )]
+        let controls = text.bytes().fold(false, |found, b| {
+            found | ((b < 0x20) & (b != b'\n')) | (b == 0x7f)
+        });
+        return !controls;
     }
-    !text.chars().any(|c| {
-        (c.is_control() && c != '\n') || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
-    })
+    !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}'))
 }
 
 /// A line that holds something other than blanks and a comment.
@@ -214,7 +222,9 @@ impl<'t> Reader<'t, '_, '_> {
             let item = self.skip_spaces(at + 1);
             let next = if self.ends_line(item) {
                 match self.next_line(self.line_after(item)) {
-                    Some(line) if line.inside(column) => self.node(line.first, line.indent, None)?,
+                    Some(line) if line.inside(column) => {
+                        self.node(line.first, line.indent, None)?
+                    }
                     _ => return Err(GiveUp),
                 }
             } else {
@@ -416,14 +426,12 @@ impl<'t> Reader<'t, '_, '_> {
         }
         let line_end = self.line_end(at);
         let mut end = at;
-        let mut i = at;
-        while i < line_end {
+        for i in at..line_end {
             match self.bytes[i] {
                 b'#' if self.bytes[i - 1] == b' ' => break,
                 b' ' => {}
                 _ => end = i + 1,
             }
-            i += 1;
         }
         Ok(Scalar {
             text: Cow::Borrowed(&self.text[at..end]),
@@ -509,17 +517,11 @@ impl<'t> Reader<'t, '_, '_> {
     }
 
     fn line_end(&self, at: usize) -> usize {
-        self.bytes[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.bytes.len(), |i| at + i)
+        memchr::memchr(b'\n', &self.bytes[at..]).map_or(self.bytes.len(), |i| at + i)
     }
 
     fn line_start(&self, at: usize) -> usize {
-        self.bytes[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1)
+        memchr::memrchr(b'\n', &self.bytes[..at]).map_or(0, |i| i + 1)
     }
 
     /// The offset of the line after the one holding `at`.
