@@ -76,6 +76,10 @@ type FileKey = (u64, u64);
 type FileKey = PathBuf;
 
 #[cfg(unix)]
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "resolving the path, as other platforms do, can fail"
+)]
 fn file_key(_path: &Path, metadata: &fs::Metadata) -> Option<FileKey> {
     use std::os::unix::fs::MetadataExt as _;
     Some((metadata.dev(), metadata.ino()))
@@ -229,17 +233,20 @@ fn has_yaml_extension(path: &Path) -> bool {
 fn dedupe(loaded: Vec<(Input, Option<FileKey>)>) -> Vec<Input> {
     let mut seen_files = HashSet::new();
     let mut seen_failures = HashSet::new();
-    loaded
-        .into_iter()
-        .filter(|(input, key)| match key {
-            Some(key) => seen_files.insert(key.clone()),
+    let mut inputs = Vec::with_capacity(loaded.len());
+    for (input, key) in loaded {
+        let first = match key {
+            Some(key) => seen_files.insert(key),
             None => {
                 !matches!(input.content, InputContent::Unreadable(_))
                     || seen_failures.insert(input.path.clone())
             }
-        })
-        .map(|(input, _)| input)
-        .collect()
+        };
+        if first {
+            inputs.push(input);
+        }
+    }
+    inputs
 }
 
 /// Read at most `limit` bytes of `path`.
