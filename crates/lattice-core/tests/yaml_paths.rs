@@ -29,7 +29,7 @@ fn yaml_files(under: &Path) -> Vec<PathBuf> {
                     .extension()
                     .is_some_and(|x| x == "yaml" || x == "yml")
         })
-        .map(|e| e.into_path())
+        .map(walkdir::DirEntry::into_path)
         .collect()
 }
 
