@@ -110,13 +110,33 @@ fn string(out: &mut String, s: &str) {
 /// Whether `s` can be written as a plain scalar and still read back as this
 /// string under both YAML 1.2 (core schema) and YAML 1.1 resolution.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if "-?:,[]{}#&*!|>'\"%@`~=".contains(first) || first.is_whitespace() {
+    if matches!(
+        first,
+        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+            | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'~' | b'='
+    ) || last == b':'
+    {
         return false;
     }
-    if s.ends_with(char::is_whitespace) || s.ends_with(':') {
+    // Nearly every string of a policy is short printable ASCII: checked
+    // without a branch per byte, and `: ` and ` #` looked for at spaces only.
+    let printable_ascii = bytes
+        .iter()
+        .fold(true, |ok, b| ok & (b' '..=b'~').contains(b));
+    if printable_ascii {
+        if first == b' ' || last == b' ' {
+            return false;
+        }
+        let breaks_plain = memchr::memchr_iter(b' ', bytes)
+            .any(|i| bytes[i - 1] == b':' || bytes.get(i + 1) == Some(&b'#'));
+        return !breaks_plain && !looks_like_other_type(s);
+    }
+    let starts_blank = s.starts_with(char::is_whitespace);
+    if starts_blank || s.ends_with(char::is_whitespace) {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.chars().any(needs_escape) {
@@ -132,15 +152,15 @@ fn looks_like_other_type(s: &str) -> bool {
     const WORDS: [&str; 13] = [
         "null", "true", "false", "yes", "no", "y", "n", "on", "off", ".inf", ".nan", "<<", "~",
     ];
-    let lower = s.to_ascii_lowercase();
-    let unsigned = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
-    if WORDS.contains(&lower.as_str()) || WORDS.contains(&unsigned) {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let is_word = |text: &str| WORDS.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if s.len() <= 6 && (is_word(s) || is_word(unsigned)) {
         return true;
     }
-    let mut chars = unsigned.chars();
-    match chars.next() {
+    let mut bytes = unsigned.bytes();
+    match bytes.next() {
         Some(c) if c.is_ascii_digit() => true,
-        Some('.') => chars.next().is_some_and(|c| c.is_ascii_digit() || c == '.'),
+        Some(b'.') => bytes.next().is_some_and(|c| c.is_ascii_digit() || c == b'.'),
         _ => false,
     }
 }
