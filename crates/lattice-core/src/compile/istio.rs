@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::objects::{
     Action, AuthorizationPolicy, AuthorizationRule, AuthorizationSpec, From, ISTIO_API_VERSION,
-    ObjectMeta, Operation, Source, To, WorkloadSelector,
+    Labels, ObjectMeta, Operation, Source, To, WorkloadSelector,
 };
 use super::pod_namespace;
 use crate::model::Workload;
@@ -49,7 +49,7 @@ pub fn spiffe_id(workload: &Workload, trust_domain: &str) -> String {
 // namespace.
 pub(crate) fn workload_selector(workload: &Workload) -> Option<WorkloadSelector> {
     (!workload.selector.is_empty()).then(|| WorkloadSelector {
-        match_labels: workload.selector.clone(),
+        match_labels: Labels::from(&workload.selector),
     })
 }
 
