@@ -35,6 +35,7 @@ pub mod complete;
 pub mod diagnostics;
 pub mod document;
 pub mod handlers;
+pub mod incremental;
 pub mod locate;
 pub mod position;
 pub mod preview;
