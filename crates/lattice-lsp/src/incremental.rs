@@ -134,7 +134,7 @@ impl Incremental {
             self.relink();
             return Update::All;
         }
-        let affected = self.patch(id, parsed);
+        let affected = self.patch(id, &parsed);
         if self.consistent() {
             Update::Files(affected)
         } else {
@@ -210,7 +210,7 @@ impl Incremental {
 
     /// Replace file `id` in place; the files whose diagnostics were computed
     /// again, ascending.
-    fn patch(&mut self, id: FileId, parsed: Arc<ParsedFile>) -> Vec<FileId> {
+    fn patch(&mut self, id: FileId, parsed: &Arc<ParsedFile>) -> Vec<FileId> {
         let i = id.0 as usize;
         let range = self.starts[i]..self.starts[i + 1];
         let new = parsed.workloads_in(id);
@@ -220,7 +220,7 @@ impl Incremental {
         self.splice_workloads(i, range.clone(), new);
         self.rematch(&affected);
 
-        let old = std::mem::replace(&mut self.files[i], Arc::clone(&parsed));
+        let old = std::mem::replace(&mut self.files[i], Arc::clone(parsed));
         for w in old.workloads() {
             if let Some(count) = self.definitions.get_mut(&w.id) {
                 *count -= 1;

@@ -3,24 +3,27 @@
 //! current analysis of the whole set.
 //!
 //! Each file keeps its own parse ([`ParsedFile`]); an edit reads again only
-//! the file it touched, and the cheap cross-file part (graph, agreements,
-//! relational checks) is redone for the whole set, so every file the edit
-//! affects sees the result at once.
+//! the file it touched, and the cross-file part (graph, agreements,
+//! relational checks) is brought up to date by [`Incremental`], which redoes
+//! only what can depend on that file and says which files' diagnostics it
+//! computed again. When a file enters or leaves the analysis, the whole set
+//! is linked again (file ids follow path order).
 //!
 //! Files that never mention the Lattice API group are kept out: they cannot
 //! hold a Lattice document, and reporting their YAML syntax errors is the
 //! job of a YAML server, not of this one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lattice_core::parsed::{ParsedFile, analyze_parsed};
+use lattice_core::parsed::ParsedFile;
 use lattice_core::{Analysis, FileId, Input, InputContent, Options};
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 use rayon::prelude::*;
 
 use crate::document::Document;
+use crate::incremental::{Incremental, Update};
 use crate::position::Encoding;
 use crate::walk;
 
@@ -70,6 +73,15 @@ impl Entry {
     }
 }
 
+/// Which files' diagnostics a [`Workspace::refresh`] may have changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    /// Any file's: the set was linked again in full.
+    All,
+    /// Only these files' (paths of analyzed files).
+    Files(Vec<PathBuf>),
+}
+
 /// Every tracked file and the analysis of the set.
 #[derive(Debug)]
 pub struct Workspace {
@@ -77,9 +89,15 @@ pub struct Workspace {
     files: BTreeMap<PathBuf, Entry>,
     options: Options,
     max_file_size: u64,
-    analysis: Analysis,
-    /// The path of each file of `analysis`, by file id.
+    linked: Incremental,
+    /// The path of each file of the analysis, by file id.
     ids: Vec<PathBuf>,
+    /// The file id of each path of the analysis.
+    id_of: HashMap<PathBuf, FileId>,
+    /// Paths whose content or tracking changed since the last refresh.
+    dirty: BTreeSet<PathBuf>,
+    /// Whether the set was ever linked.
+    linked_once: bool,
 }
 
 impl Workspace {
@@ -91,8 +109,11 @@ impl Workspace {
             files: BTreeMap::new(),
             options,
             max_file_size,
-            analysis: Analysis::default(),
+            linked: Incremental::default(),
             ids: Vec::new(),
+            id_of: HashMap::new(),
+            dirty: BTreeSet::new(),
+            linked_once: false,
         }
     }
 
@@ -128,10 +149,15 @@ impl Workspace {
     pub fn remove_root(&mut self, root: &Path) {
         self.roots.retain(|r| r != root);
         let roots = self.roots.clone();
+        let dirty = &mut self.dirty;
         self.files.retain(|path, entry| {
-            entry.open.is_some()
+            let keep = entry.open.is_some()
                 || !path.starts_with(root)
-                || roots.iter().any(|r| path.starts_with(r))
+                || roots.iter().any(|r| path.starts_with(r));
+            if !keep {
+                dirty.insert(path.clone());
+            }
+            keep
         });
     }
 
@@ -149,10 +175,11 @@ impl Workspace {
 
     /// The editor opened `path`.
     pub fn open(&mut self, path: PathBuf, uri: Uri, text: String, version: i32) {
-        let entry = self.files.entry(path).or_default();
+        let entry = self.files.entry(path.clone()).or_default();
         entry.open = Some(Document::new(text, version));
         entry.uri = Some(uri);
         entry.parsed = None;
+        self.dirty.insert(path);
     }
 
     /// The editor changed `path`; unknown paths are ignored (a change before
@@ -172,6 +199,7 @@ impl Workspace {
         };
         doc.apply(changes, version, encoding);
         entry.parsed = None;
+        self.dirty.insert(path.to_path_buf());
     }
 
     /// The editor closed `path`: the disk's content counts again.
@@ -206,6 +234,7 @@ impl Workspace {
     }
 
     fn set_disk(&mut self, path: PathBuf, disk: Option<Disk>) {
+        self.dirty.insert(path.clone());
         match (disk, self.files.get_mut(&path)) {
             (None, Some(entry)) if entry.open.is_none() => {
                 self.files.remove(&path);
@@ -229,15 +258,20 @@ impl Workspace {
         }
     }
 
-    /// Analyze the set again, reading only the files whose content changed.
-    pub fn refresh(&mut self) {
+    /// Bring the analysis up to date, reading again only the files whose
+    /// content changed; which files' diagnostics may have changed.
+    pub fn refresh(&mut self) -> Refreshed {
+        let dirty = std::mem::take(&mut self.dirty);
         let max = self.max_file_size;
         let options = &self.options;
-        let stale: Vec<(PathBuf, Option<Arc<ParsedFile>>)> = self
-            .files
+        let files = &self.files;
+        let fresh: Vec<(&PathBuf, Option<Arc<ParsedFile>>)> = dirty
             .par_iter()
-            .filter(|(_, e)| e.parsed.is_none())
-            .map(|(path, entry)| {
+            .filter_map(|path| {
+                let entry = files.get(path)?;
+                if entry.parsed.is_some() {
+                    return None;
+                }
                 let parsed = entry.input(max).map(|content| {
                     let input = Input {
                         path: path.to_string_lossy().into_owned(),
@@ -245,14 +279,51 @@ impl Workspace {
                     };
                     Arc::new(ParsedFile::read(input, options))
                 });
-                (path.clone(), parsed)
+                Some((path, parsed))
             })
             .collect();
-        for (path, parsed) in stale {
-            if let Some(entry) = self.files.get_mut(&path) {
+        for (path, parsed) in fresh {
+            if let Some(entry) = self.files.get_mut(path) {
                 entry.parsed = parsed;
             }
         }
+
+        let analyzed = |path: &PathBuf| self.files.get(path).is_some_and(|e| e.parsed.is_some());
+        let moved = dirty
+            .iter()
+            .any(|path| self.id_of.contains_key(path) != analyzed(path));
+        if moved || !self.linked_once {
+            self.link_all();
+            return Refreshed::All;
+        }
+
+        let mut affected = BTreeSet::new();
+        let mut all = false;
+        for path in &dirty {
+            let (Some(&id), Some(parsed)) = (
+                self.id_of.get(path),
+                self.files.get(path).and_then(|e| e.parsed.clone()),
+            ) else {
+                continue;
+            };
+            match self.linked.replace(id, parsed) {
+                Update::All => all = true,
+                Update::Files(ids) => affected.extend(ids),
+            }
+        }
+        if all {
+            return Refreshed::All;
+        }
+        Refreshed::Files(
+            affected
+                .into_iter()
+                .map(|id| self.path(id).to_path_buf())
+                .collect(),
+        )
+    }
+
+    /// Link every analyzed file again, giving file ids in path order.
+    fn link_all(&mut self) {
         let mut ids = Vec::new();
         let mut parsed = Vec::new();
         for (path, entry) in &self.files {
@@ -261,14 +332,20 @@ impl Workspace {
                 parsed.push(Arc::clone(p));
             }
         }
-        self.analysis = analyze_parsed(&parsed);
+        self.linked = Incremental::new(parsed);
+        self.id_of = ids
+            .iter()
+            .enumerate()
+            .map(|(i, path)| (path.clone(), FileId(i as u32)))
+            .collect();
         self.ids = ids;
+        self.linked_once = true;
     }
 
     /// The analysis of the last [`Workspace::refresh`].
     #[must_use]
     pub fn analysis(&self) -> &Analysis {
-        &self.analysis
+        self.linked.analysis()
     }
 
     /// The path of a file of the analysis.
@@ -280,10 +357,7 @@ impl Workspace {
     /// The id of `path` in the analysis, when it takes part.
     #[must_use]
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
-        self.ids
-            .iter()
-            .position(|p| p == path)
-            .map(|i| FileId(i as u32))
+        self.id_of.get(path).copied()
     }
 
     /// Paths of the files of the analysis, by file id.

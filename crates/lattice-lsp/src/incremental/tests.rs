@@ -54,6 +54,10 @@ struct Decl {
 }
 
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is one independent switch of a generated spec"
+)]
 struct Doc {
     mesh: bool,
     name: usize,
@@ -245,8 +249,7 @@ fn edit(rng: &mut Rng, file: &mut File, defined: &[(usize, usize)]) {
             if let Some(i) = decl {
                 doc.decls[i].direction = match doc.decls[i].direction {
                     Direction::Outbound => Direction::Inbound,
-                    Direction::Inbound => Direction::Outbound,
-                    Direction::Both => Direction::Outbound,
+                    Direction::Inbound | Direction::Both => Direction::Outbound,
                 };
             }
         }
