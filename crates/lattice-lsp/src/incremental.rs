@@ -17,8 +17,8 @@
 //! defines or defined (its existence and declarations), or the set of names
 //! in such a workload's namespace or with its name (what an unknown peer's
 //! "did you mean" looks at). What the diagnostics of each file read is
-//! recorded as [`Read`] keys whenever they are computed, so affected files
-//! are found by lookup. A file is also affected when a workload of the
+//! recorded as keys (hashes of a [`Read`]) whenever they are computed, so
+//! affected files are found by lookup. A file is also affected when a workload of the
 //! changed file names one of its workloads, before or after the change: that
 //! workload may gain or lose a caller (through a wildcard acceptance or a
 //! `dependsAll`), which its `no-ports` warning lists.
@@ -36,6 +36,7 @@
 //!   diagnostics, are decided across all files in file order.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash as _, Hasher as _};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -47,16 +48,30 @@ use lattice_core::{
     Analysis, Code, Diagnostic, FileId, Graph, ServiceId, Severity, Workload, WorkloadKind,
     sort_diagnostics,
 };
+use rayon::prelude::*;
 
 /// Something the diagnostics of a file read from outside that file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Read {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Read<'a> {
     /// Whether a workload with this id exists, and what it declares.
-    Workload(ServiceId),
+    Workload(&'a ServiceId),
     /// The names defined in a namespace (and whether there is any).
-    Namespace(String),
+    Namespace(&'a str),
     /// The workloads with a name, in every namespace.
-    Name(String),
+    Name(&'a str),
+}
+
+/// A [`Read`] as it is stored: its hash. Two reads with the same hash only
+/// make a change affect more files than it has to, never fewer, and a hash
+/// costs no allocation, where keeping the names would cost one per key.
+type Key = u64;
+
+impl Read<'_> {
+    fn key(self) -> Key {
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
 }
 
 /// What an update changed.
@@ -78,9 +93,9 @@ pub struct Incremental {
     /// How many documents of all files define each id, duplicates included.
     definitions: HashMap<ServiceId, usize>,
     /// What the diagnostics of each file read, by file id.
-    reads: Vec<Vec<Read>>,
+    reads: Vec<Vec<Key>>,
     /// The files whose diagnostics read each key.
-    readers: HashMap<Read, BTreeSet<FileId>>,
+    readers: HashMap<Key, Vec<FileId>>,
 }
 
 impl std::fmt::Debug for Incremental {
@@ -173,15 +188,15 @@ impl Incremental {
         }
 
         self.readers.clear();
+        let starts = &self.starts;
         self.reads = (0..self.files.len())
-            .map(|i| reads(graph, self.starts[i]..self.starts[i + 1]))
+            .into_par_iter()
+            .map(|i| reads(graph, starts[i]..starts[i + 1]))
             .collect();
         for (i, keys) in self.reads.iter().enumerate() {
-            for key in keys {
-                self.readers
-                    .entry(key.clone())
-                    .or_default()
-                    .insert(FileId(i as u32));
+            for &key in keys {
+                // Files come in ascending order: each list stays sorted.
+                self.readers.entry(key).or_default().push(FileId(i as u32));
             }
         }
     }
@@ -253,12 +268,12 @@ impl Incremental {
         let mut affected = BTreeSet::from([id]);
         for w in old.iter().chain(new) {
             let keys = [
-                Read::Workload(w.id.clone()),
-                Read::Namespace(w.id.namespace.clone()),
-                Read::Name(w.id.name.clone()),
+                Read::Workload(&w.id),
+                Read::Namespace(&w.id.namespace),
+                Read::Name(&w.id.name),
             ];
-            for key in &keys {
-                if let Some(files) = self.readers.get(key) {
+            for key in keys {
+                if let Some(files) = self.readers.get(&key.key()) {
                     affected.extend(files.iter().copied());
                 }
             }
@@ -413,14 +428,19 @@ impl Incremental {
         let keys = reads(graph, range);
         for key in &self.reads[i] {
             if let Some(files) = self.readers.get_mut(key) {
-                files.remove(&file);
+                if let Ok(k) = files.binary_search(&file) {
+                    files.remove(k);
+                }
                 if files.is_empty() {
                     self.readers.remove(key);
                 }
             }
         }
-        for key in &keys {
-            self.readers.entry(key.clone()).or_default().insert(file);
+        for &key in &keys {
+            let files = self.readers.entry(key).or_default();
+            if let Err(k) = files.binary_search(&file) {
+                files.insert(k, file);
+            }
         }
         self.reads[i] = keys;
     }
@@ -444,7 +464,7 @@ impl Incremental {
 /// unknown peer, the names of its namespace and the workloads of its name
 /// (the "did you mean"); for an accepted caller, the peers it calls (whether
 /// one is a stale name of this workload).
-fn reads(graph: &Graph, range: Range<usize>) -> Vec<Read> {
+fn reads(graph: &Graph, range: Range<usize>) -> Vec<Key> {
     let mut out = Vec::new();
     for w in &graph.workloads[range] {
         let outbound = w.outbound.iter().map(|d| (d, false));
@@ -453,16 +473,16 @@ fn reads(graph: &Graph, range: Range<usize>) -> Vec<Read> {
             let Peer::Named(peer) = &declaration.peer else {
                 continue;
             };
-            out.push(Read::Workload(peer.clone()));
+            out.push(Read::Workload(peer).key());
             match graph.get(peer) {
                 None => {
-                    out.push(Read::Namespace(peer.namespace.clone()));
-                    out.push(Read::Name(peer.name.clone()));
+                    out.push(Read::Namespace(&peer.namespace).key());
+                    out.push(Read::Name(&peer.name).key());
                 }
                 Some(caller) if is_inbound => {
                     for call in &graph.workloads[caller].outbound {
                         if let Peer::Named(callee) = &call.peer {
-                            out.push(Read::Workload(callee.clone()));
+                            out.push(Read::Workload(callee).key());
                         }
                     }
                 }
@@ -470,7 +490,7 @@ fn reads(graph: &Graph, range: Range<usize>) -> Vec<Read> {
             }
         }
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }
