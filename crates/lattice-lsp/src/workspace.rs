@@ -549,4 +549,82 @@ mod tests {
         ws.refresh();
         assert_eq!(codes(&ws, &path), vec!["file-too-large"]);
     }
+
+    /// What a client sees: each file's last published list, kept up to date
+    /// the way the server does it (only the files a refresh names).
+    fn follow(
+        ws: &mut Workspace,
+        shown: &mut BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    ) -> Refreshed {
+        let refreshed = ws.refresh();
+        match &refreshed {
+            Refreshed::All => *shown = crate::diagnostics::by_file(ws, Encoding::Utf16),
+            Refreshed::Files(paths) => {
+                for path in paths {
+                    let id = ws.file_id(path).unwrap();
+                    let list = crate::diagnostics::of_file(ws, id, Encoding::Utf16);
+                    shown.insert(path.clone(), list);
+                }
+            }
+        }
+        refreshed
+    }
+
+    #[test]
+    fn every_file_whose_diagnostics_change_is_refreshed_and_bystanders_are_not() {
+        let (dir, mut ws) = setup();
+        let bystander = dir.path().join("inventory.yaml");
+        std::fs::write(
+            &bystander,
+            CALLEE
+                .replace("payments", "inventory")
+                .replace("8080", "9090"),
+        )
+        .unwrap();
+        ws.reload(&bystander);
+        let mut shown = BTreeMap::new();
+        assert_eq!(follow(&mut ws, &mut shown), Refreshed::All);
+
+        let payments = dir.path().join("payments.yaml");
+        let checkout = dir.path().join("checkout.yaml");
+        let accepting =
+            format!("{CALLEE}    resources:\n      checkout:\n        direction: inbound\n");
+        let renamed = CALLEE.replace("name: payments", "name: payment");
+        ws.open(
+            payments.clone(),
+            crate::uri::from_path(&payments),
+            CALLEE.to_owned(),
+            1,
+        );
+        for (version, text) in [(2, accepting.as_str()), (3, CALLEE), (4, &renamed)] {
+            let whole = TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: text.to_owned(),
+            };
+            ws.change(&payments, vec![whole], version, Encoding::Utf16);
+            let refreshed = follow(&mut ws, &mut shown);
+            assert_eq!(
+                refreshed,
+                Refreshed::Files(vec![checkout.clone(), payments.clone()])
+            );
+            assert_eq!(shown, crate::diagnostics::by_file(&ws, Encoding::Utf16));
+        }
+        let checkout_codes = codes(&ws, &checkout);
+        assert_eq!(
+            checkout_codes,
+            vec!["unknown-service"],
+            "did you mean payment?"
+        );
+
+        ws.close(&payments);
+        follow(&mut ws, &mut shown);
+        assert_eq!(shown, crate::diagnostics::by_file(&ws, Encoding::Utf16));
+        assert_eq!(codes(&ws, &checkout), vec!["unmatched-outbound"]);
+
+        std::fs::remove_file(&bystander).unwrap();
+        ws.deleted(&bystander);
+        assert_eq!(follow(&mut ws, &mut shown), Refreshed::All);
+        assert_eq!(ws.analyzed_paths().len(), 2);
+    }
 }
