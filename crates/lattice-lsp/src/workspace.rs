@@ -6,8 +6,9 @@
 //! the file it touched, and the cross-file part (graph, agreements,
 //! relational checks) is brought up to date by [`Incremental`], which redoes
 //! only what can depend on that file and says which files' diagnostics it
-//! computed again. When a file enters or leaves the analysis, the whole set
-//! is linked again (file ids follow path order).
+//! computed again. When a file enters or leaves the analysis (file ids
+//! follow path order), or when many files changed at once, the whole set is
+//! linked again.
 //!
 //! Files that never mention the Lattice API group are kept out: they cannot
 //! hold a Lattice document, and reporting their YAML syntax errors is the
@@ -30,6 +31,11 @@ use crate::walk;
 /// Largest file read, as the command line's default: a larger file is
 /// reported (when open) or left out (when only on disk), never read whole.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Above this many changed files in one refresh (a branch checkout, a
+/// formatter run over the tree), one full link is cheaper than as many
+/// incremental updates.
+const INCREMENTAL_UP_TO: usize = 64;
 
 /// Text every file holding a Lattice document contains.
 const MARKER: &str = "lattice.dev/";
@@ -292,7 +298,7 @@ impl Workspace {
         let moved = dirty
             .iter()
             .any(|path| self.id_of.contains_key(path) != analyzed(path));
-        if moved || !self.linked_once {
+        if moved || !self.linked_once || dirty.len() > INCREMENTAL_UP_TO {
             self.link_all();
             return Refreshed::All;
         }
