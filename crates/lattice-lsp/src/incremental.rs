@@ -17,11 +17,15 @@
 //! defines or defined (its existence and declarations), or the set of names
 //! in such a workload's namespace or with its name (what an unknown peer's
 //! "did you mean" looks at). What the diagnostics of each file read is
-//! recorded as keys (hashes of a [`Read`]) whenever they are computed, so
-//! affected files are found by lookup. A file is also affected when a workload of the
-//! changed file names one of its workloads, before or after the change: that
+//! recorded (as hashes) whenever they are computed, so affected files are
+//! found by lookup. A file is also affected when a workload of the changed
+//! file names one of its workloads, before or after the change: that
 //! workload may gain or lose a caller (through a wildcard acceptance or a
-//! `dependsAll`), which its `no-ports` warning lists.
+//! `dependsAll`), which its `no-ports` warning lists. The agreements of
+//! every caller in an affected file are matched again, which covers every
+//! agreement the change can make or break: its caller either is in the
+//! changed file or names a workload there, or is a `dependsAll` member a
+//! workload there names.
 //!
 //! The graph after an update is the one a full link of the same files
 //! builds: the same workloads in the same order, the same indexes, the same
