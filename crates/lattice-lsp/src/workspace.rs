@@ -633,4 +633,27 @@ mod tests {
         assert_eq!(follow(&mut ws, &mut shown), Refreshed::All);
         assert_eq!(ws.analyzed_paths().len(), 2);
     }
+
+    #[test]
+    fn many_files_changed_at_once_are_linked_in_full() {
+        let (dir, mut ws) = setup();
+        let paths: Vec<PathBuf> = (0..=INCREMENTAL_UP_TO)
+            .map(|i| dir.path().join(format!("s{i}.yaml")))
+            .collect();
+        for (i, path) in paths.iter().enumerate() {
+            std::fs::write(path, CALLEE.replace("payments", &format!("s{i}"))).unwrap();
+            ws.reload(path);
+        }
+        assert_eq!(ws.refresh(), Refreshed::All, "files were added");
+        for path in &paths {
+            std::fs::write(path, CALLEE.replace("payments", "payments-copy")).unwrap();
+            ws.reload(path);
+        }
+        assert_eq!(ws.refresh(), Refreshed::All);
+        assert_eq!(
+            ws.analysis().summary.errors,
+            INCREMENTAL_UP_TO + 1,
+            "one duplicate-service per copy after the first, and checkout's unmatched call"
+        );
+    }
 }
