@@ -49,8 +49,8 @@ use lattice_core::graph::WorkloadIndex;
 use lattice_core::model::Peer;
 use lattice_core::parsed::{ParsedFile, analyze_parsed};
 use lattice_core::{
-    Analysis, Code, Diagnostic, FileId, Graph, ServiceId, Severity, Workload, WorkloadKind,
-    sort_diagnostics,
+    Agreement, Analysis, Code, Diagnostic, FileId, Graph, ServiceId, Severity, Workload,
+    WorkloadKind, sort_diagnostics,
 };
 use rayon::prelude::*;
 
@@ -235,9 +235,9 @@ impl Incremental {
         let new = parsed.workloads_in(id);
         let affected = self.affected(id, &new);
 
-        self.drop_agreements_of(&affected);
+        let callers = self.callers(&affected, &new);
         self.splice_workloads(i, range.clone(), new);
-        self.rematch(&affected);
+        self.rematch(callers);
 
         let old = std::mem::replace(&mut self.files[i], Arc::clone(parsed));
         for w in old.workloads() {
@@ -292,19 +292,38 @@ impl Incremental {
         affected
     }
 
-    /// Remove the agreements whose caller is in one of `files`.
-    fn drop_agreements_of(&mut self, files: &BTreeSet<FileId>) {
-        let graph = &mut self.analysis.graph;
-        let mut dropped = vec![false; self.files.len()];
-        for file in files {
-            if let Some(flag) = dropped.get_mut(file.0 as usize) {
-                *flag = true;
-            }
-        }
-        let workloads = &graph.workloads;
-        graph
-            .agreements
-            .retain(|g| !dropped[workloads[g.caller].file.0 as usize]);
+    /// The callers whose agreements are matched again, ascending by id:
+    /// every workload of `files` and every workload `new` puts into the
+    /// graph. With each, where its agreements sit in [`Graph::agreements`]
+    /// now (an empty range where they go when it has none), which is found
+    /// by binary search: the list is sorted by caller id.
+    fn callers(
+        &self,
+        files: &BTreeSet<FileId>,
+        new: &[Workload],
+    ) -> Vec<(ServiceId, Range<usize>)> {
+        let graph = &self.analysis.graph;
+        let mut ids: Vec<&ServiceId> = files
+            .iter()
+            .flat_map(|file| {
+                let i = file.0 as usize;
+                &graph.workloads[self.starts[i]..self.starts[i + 1]]
+            })
+            .chain(new)
+            .map(|w| &w.id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let agreements = &graph.agreements;
+        ids.into_iter()
+            .map(|id| {
+                let start = agreements.partition_point(|g| graph.workloads[g.caller].id < *id);
+                let len = graph.get(id).map_or(0, |a| {
+                    agreements[start..].partition_point(|g| g.caller == a)
+                });
+                (id.clone(), start..start + len)
+            })
+            .collect()
     }
 
     /// Put `new` in the place of `graph.workloads[range]` (the workloads of
@@ -364,36 +383,30 @@ impl Incremental {
         }
     }
 
-    /// Match again the agreements of every caller in one of `files` (whose
-    /// agreements [`Incremental::drop_agreements_of`] removed), keeping
-    /// [`Graph::agreements`] in its order.
-    fn rematch(&mut self, files: &BTreeSet<FileId>) {
+    /// Match again the agreements of `callers` (from [`Incremental::callers`],
+    /// whose ranges are still valid: the workloads were spliced since, but
+    /// no agreement moved) and put each caller's in the place of its old
+    /// ones. Only a caller whose number of agreements changed moves the
+    /// agreements after it.
+    fn rematch(&mut self, callers: Vec<(ServiceId, Range<usize>)>) {
         let graph = &self.analysis.graph;
-        let mut fresh = Vec::new();
-        for file in files {
-            let i = file.0 as usize;
-            for a in self.starts[i]..self.starts[i + 1] {
-                fresh.extend(graph.agreements_of(a));
-            }
+        let groups: Vec<(Range<usize>, Vec<Agreement>)> = callers
+            .into_iter()
+            .map(|(id, range)| {
+                let mut group = graph
+                    .get(&id)
+                    .map_or_else(Vec::new, |a| graph.agreements_of(a));
+                group.sort_by(|x, y| graph.agreement_order(x, y));
+                (range, group)
+            })
+            .collect();
+        // From the last range to the first, so that the ranges still to do
+        // keep their place; callers without agreements at the same place
+        // come in id order, so the later one goes in first.
+        let agreements = &mut self.analysis.graph.agreements;
+        for (range, group) in groups.into_iter().rev() {
+            agreements.splice(range, group);
         }
-        if fresh.is_empty() {
-            return;
-        }
-        fresh.sort_by(|x, y| graph.agreement_order(x, y));
-
-        let kept = &graph.agreements;
-        let mut merged = Vec::with_capacity(kept.len() + fresh.len());
-        let mut from = 0;
-        for group in fresh.chunk_by(|x, y| x.caller == y.caller) {
-            let caller = &graph.workloads[group[0].caller].id;
-            let at =
-                from + kept[from..].partition_point(|g| graph.workloads[g.caller].id < *caller);
-            merged.extend_from_slice(&kept[from..at]);
-            merged.extend_from_slice(group);
-            from = at;
-        }
-        merged.extend_from_slice(&kept[from..]);
-        self.analysis.graph.agreements = merged;
     }
 
     /// Compute the diagnostics of `file` again, and what they read.
@@ -449,17 +462,12 @@ impl Incremental {
         self.reads[i] = keys;
     }
 
-    /// Cheap checks of the invariants a patch must keep: every file's
-    /// workloads where `starts` says, every agreement within the graph.
+    /// Cheap checks of the invariants a patch must keep: `starts` covers
+    /// every workload, and every workload is indexed by its id.
     fn consistent(&self) -> bool {
         let graph = &self.analysis.graph;
         let n = graph.workloads.len();
-        self.starts.last() == Some(&n)
-            && graph.index.len() == n
-            && graph
-                .agreements
-                .iter()
-                .all(|g| g.caller < n && g.callee < n)
+        self.starts.last() == Some(&n) && graph.index.len() == n
     }
 }
 

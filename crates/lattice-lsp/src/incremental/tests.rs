@@ -420,7 +420,13 @@ fn run(seed: u64, files: usize, edits: usize) -> usize {
 fn random_edits_give_what_a_full_link_gives() {
     let mut patched = 0;
     let mut total = 0;
-    for seed in 0..16 {
+    // `LATTICE_RANDOM_SEEDS=N` runs more sequences when exploring; a failure
+    // names its seed and step, which replay the same way.
+    let seeds = std::env::var("LATTICE_RANDOM_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(16);
+    for seed in 0..seeds {
         patched += run(seed, 24, 150);
         total += 150;
     }
