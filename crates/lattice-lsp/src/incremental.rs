@@ -14,9 +14,10 @@
 //!
 //! A file is *affected* when it is the changed file, or when the diagnostics
 //! it had may read something the change touched: a workload the changed file
-//! defines or defined (its existence and declarations), or the set of names
-//! in such a workload's namespace or with its name (what an unknown peer's
-//! "did you mean" looks at). What the diagnostics of each file read is
+//! defines or defined (its existence and declarations), the set of names in
+//! such a workload's namespace or with its name (what an unknown peer's
+//! "did you mean" looks at), or the calls of a caller it accepts (whether
+//! one names this workload by a stale name). What the diagnostics of each file read is
 //! recorded (as hashes) whenever they are computed, so affected files are
 //! found by lookup. A file is also affected when a workload of the changed
 //! file names one of its workloads, before or after the change: that
@@ -32,12 +33,12 @@
 //! agreements in the same order, the same diagnostics in the same order, the
 //! same counts. The tests check it after random edit sequences.
 //!
-//! A full link is still done
-//! - when a file enters or leaves the analysis: file ids are positions in
-//!   path order, so they would all move;
-//! - when the changed file's old or new workloads share an id with another
-//!   definition: which definition counts, and the `duplicate-service`
-//!   diagnostics, are decided across all files in file order.
+//! The list of files is fixed: a file entering or leaving the analysis takes
+//! a new [`Incremental`], as file ids are positions in path order and would
+//! all move. Within the list, a full link is still done when the changed
+//! file's old or new workloads share an id with another definition: which
+//! definition counts, and the `duplicate-service` diagnostics, are decided
+//! across all files in file order.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash as _, Hasher as _};
