@@ -298,7 +298,8 @@ impl Workspace {
         let moved = dirty
             .iter()
             .any(|path| self.id_of.contains_key(path) != analyzed(path));
-        if moved || !self.linked_once || dirty.len() > INCREMENTAL_UP_TO {
+        let changed = dirty.iter().filter(|p| self.id_of.contains_key(*p)).count();
+        if moved || !self.linked_once || changed > INCREMENTAL_UP_TO {
             self.link_all();
             return Refreshed::All;
         }
