@@ -209,6 +209,10 @@ impl Incremental {
     /// Whether file `id` can be replaced with `parsed` without a full link:
     /// none of the ids it defines, before or after, is defined elsewhere or
     /// twice in it.
+    // TODO: an edit that touches an id defined twice links everything
+    // again; which definition counts and the `duplicate-service` diagnostics
+    // could be redone for just those ids, but duplicates are rare and short
+    // lived (a copied file), so the full link was kept.
     fn can_patch(&self, id: FileId, parsed: &ParsedFile) -> bool {
         let i = id.0 as usize;
         let old = self.files[i].workloads();
