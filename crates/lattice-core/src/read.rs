@@ -14,7 +14,8 @@ use crate::model::{
     Workload, WorkloadKind,
 };
 use crate::names::{
-    closest, dns_label_problem, dns_subdomain_problem, label_key_problem, label_value_problem,
+    closest, dns_label_problem, dns_subdomain_problem, field_path, label_key_problem,
+    label_value_problem, shown,
 };
 use crate::source::{FileId, LineIndex, Location, Span};
 use crate::yaml::{Entry, Node, ScalarType};
@@ -27,6 +28,7 @@ const BUILTIN_TYPES: [&str; 5] = ["service", "external-service", "volume", "secr
 const DIRECTIONS: [&str; 3] = ["outbound", "inbound", "both"];
 const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
 const PEER_AUTH: [&str; 3] = ["Strict", "Permissive", "Webhook"];
+const LABEL_HELP: &str = "use a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
 
 /// What one document turned out to be.
 #[derive(Debug)]
@@ -184,8 +186,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 node.span,
                 field,
-                format!("{value:?} is not a valid {what}: it {problem}"),
-            );
+                format!("{} is not a valid {what}: it {problem}", shown(value)),
+            )
+            .help
+            .push(LABEL_HELP.to_owned());
             return None;
         }
         Some(value.to_owned())
@@ -231,7 +235,7 @@ impl Reader<'_, '_> {
         let d = self.invalid(
             node.span,
             field,
-            format!("is {value:?}; expected one of {list}"),
+            format!("is {}; expected one of {list}", shown(value)),
         );
         if let Some(s) = suggestion {
             d.help.push(format!("did you mean `{s}`?"));
@@ -348,7 +352,23 @@ impl Reader<'_, '_> {
                 self.wrong_type(&entry.key, "spec.workload.service.ports", "a string key");
                 continue;
             };
-            let field = format!("spec.workload.service.ports.{name}");
+            let field = field_path("spec.workload.service.ports", name);
+            if let Some(problem) = dns_label_problem(name) {
+                self.invalid(
+                    entry.key.span,
+                    &field,
+                    format!(
+                        "names the port {}, which is not a valid port name: it {problem}",
+                        shown(name)
+                    ),
+                )
+                .help
+                .push(
+                    "Kubernetes names Service ports with DNS labels, like `http` or `grpc-web`"
+                        .to_owned(),
+                );
+                continue;
+            }
             let Some(fields) = self.mapping(&entry.value, &field) else {
                 continue;
             };
@@ -396,7 +416,7 @@ impl Reader<'_, '_> {
             self.wrong_type(&entry.key, "spec.workload.resources", "a string key");
             return;
         };
-        let field = format!("spec.workload.resources.{key}");
+        let field = field_path("spec.workload.resources", key);
         let Some(_) = self.mapping(&entry.value, &field) else {
             return;
         };
@@ -410,10 +430,15 @@ impl Reader<'_, '_> {
                             let d = self.invalid(
                                 t.span,
                                 &format!("{field}.type"),
-                                format!("{ty:?} is neither a built-in type nor a custom type name: it {problem}"),
+                                format!("{} is neither a built-in type nor a custom type name: it {problem}", shown(ty)),
                             );
                             if let Some(s) = closest(ty, BUILTIN_TYPES) {
                                 d.help.push(format!("did you mean `{s}`?"));
+                            } else {
+                                d.help.push(format!(
+                                    "use one of {}, or a custom type named by a DNS label",
+                                    BUILTIN_TYPES.join(", ")
+                                ));
                             }
                             return;
                         }
@@ -426,6 +451,21 @@ impl Reader<'_, '_> {
         };
         if ty != "service" {
             return;
+        }
+        if value.get("id").is_some() {
+            if let Some(problem) = dns_label_problem(key) {
+                self.invalid(
+                    entry.key.span,
+                    &field,
+                    format!(
+                        "has the key {}, which is not a valid resource name: it {problem}",
+                        shown(key)
+                    ),
+                )
+                .help
+                .push("name the entry with a DNS label; `id` already names the peer".to_owned());
+                return;
+            }
         }
 
         let direction = match value.get("direction") {
@@ -482,7 +522,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 span,
                 &f,
-                format!("names {peer_name:?}, which is not a valid service name: it {problem}"),
+                format!(
+                    "names {}, which is not a valid service name: it {problem}",
+                    shown(&peer_name)
+                ),
             )
             .help
             .push("a peer is named by its metadata.name; set `id` when the key differs".to_owned());
@@ -550,7 +593,15 @@ impl Reader<'_, '_> {
                     self.invalid(
                         sa.span,
                         "spec.serviceAccount",
-                        format!("{value:?} is not a valid service account name: it {problem}"),
+                        format!(
+                            "{} is not a valid service account name: it {problem}",
+                            shown(value)
+                        ),
+                    )
+                    .help
+                    .push(
+                        "use a DNS subdomain: DNS labels joined by '.', at most 253 characters"
+                            .to_owned(),
                     );
                 } else {
                     workload.service_account = value.to_owned();
@@ -607,7 +658,7 @@ impl Reader<'_, '_> {
                     let Some(k) = self.string(&e.key, "spec.target.selector") else {
                         continue;
                     };
-                    let Some(v) = self.string(&e.value, &format!("spec.target.selector.{k}"))
+                    let Some(v) = self.string(&e.value, &field_path("spec.target.selector", k))
                     else {
                         continue;
                     };
@@ -615,16 +666,25 @@ impl Reader<'_, '_> {
                         self.invalid(
                             e.key.span,
                             "spec.target.selector",
-                            format!("has the key {k:?}, which is not a valid label key: {p}"),
+                            format!(
+                                "has the key {}, which is not a valid label key: {p}",
+                                shown(k)
+                            ),
+                        )
+                        .help
+                        .push(
+                            "use a label key such as `app` or `app.kubernetes.io/name`".to_owned(),
                         );
                         continue;
                     }
                     if let Some(p) = label_value_problem(v) {
                         self.invalid(
                             e.value.span,
-                            &format!("spec.target.selector.{k}"),
-                            format!("{v:?} is not a valid label value: it {p}"),
-                        );
+                            &field_path("spec.target.selector", k),
+                            format!("{} is not a valid label value: it {p}", shown(v)),
+                        )
+                            .help
+                            .push("use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit".to_owned());
                         continue;
                     }
                     workload.selector.insert(k.to_owned(), v.to_owned());
@@ -694,7 +754,16 @@ impl Reader<'_, '_> {
         };
         if name == "*" {
             if !inbound {
-                self.invalid(name_node.span, &format!("{field}.name"), "is \"*\"; to call every service that accepts this member, set `dependsAll: true`");
+                self.invalid(
+                    name_node.span,
+                    &format!("{field}.name"),
+                    "is \"*\"; a dependency names one service, a wildcard only accepts callers",
+                )
+                .help
+                .push(
+                    "to call every service that accepts this member, set `dependsAll: true`"
+                        .to_owned(),
+                );
                 return;
             }
             workload.inbound.push(Declaration {
@@ -708,8 +777,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 name_node.span,
                 &format!("{field}.name"),
-                format!("{name:?} is not a valid service name: it {problem}"),
-            );
+                format!("{} is not a valid service name: it {problem}", shown(name)),
+            )
+            .help
+            .push(LABEL_HELP.to_owned());
             return;
         }
         let ns = namespace.unwrap_or_else(|| workload.id.namespace.clone());
