@@ -53,6 +53,22 @@ pub fn shown(text: &str) -> String {
     format!("{head:?}... ({count} characters)")
 }
 
+/// Why the label key `key`, valid as it is, may not select a mesh member's
+/// pods, or `None`. Cilium derives labels under `io.kubernetes.pod.` and
+/// `io.cilium.` itself (the pod's namespace, its service account, its
+/// namespace's labels): a selector naming one would choose pods by those
+/// instead of by their own labels, or, for the namespace, contradict the
+/// one the compiler adds; and Istio would look for a label no pod carries.
+#[must_use]
+pub fn reserved_selector_key(key: &str) -> Option<String> {
+    ["io.kubernetes.pod.", "io.cilium."]
+        .into_iter()
+        .find(|prefix| key.starts_with(prefix))
+        .map(|prefix| {
+            format!("starts with `{prefix}`, which Cilium reserves for labels it derives")
+        })
+}
+
 /// The path of the field `key` under `parent`, for messages:
 /// `spec.workload.resources.payments`, or with a key that is no plain name
 /// `spec.workload.resources["a/ns/b"]`, quoted as [`shown`] quotes it.
@@ -241,6 +257,15 @@ mod tests {
         let quoted = shown(&long);
         assert!(quoted.len() < 80, "{quoted}");
         assert!(quoted.ends_with("(10000 characters)"), "{quoted}");
+    }
+
+    #[test]
+    fn labels_cilium_derives_cannot_select_pods() {
+        assert!(reserved_selector_key("io.kubernetes.pod.namespace").is_some());
+        assert!(reserved_selector_key("io.cilium.k8s.policy.serviceaccount").is_some());
+        assert!(reserved_selector_key("io.cilium.k8s.namespace.labels.team").is_some());
+        assert_eq!(reserved_selector_key("app.kubernetes.io/name"), None);
+        assert_eq!(reserved_selector_key("k8s-app"), None);
     }
 
     #[test]

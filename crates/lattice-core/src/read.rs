@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::names::{
     closest, dns_label_problem, dns_subdomain_problem, field_path, label_key_problem,
-    label_value_problem, shown,
+    label_value_problem, reserved_selector_key, shown,
 };
 use crate::source::{FileId, LineIndex, Location, Span};
 use crate::yaml::{Entry, Node, ScalarType};
@@ -662,6 +662,16 @@ impl Reader<'_, '_> {
                     else {
                         continue;
                     };
+                    if let Some(p) = reserved_selector_key(k) {
+                        self.invalid(
+                            e.key.span,
+                            "spec.target.selector",
+                            format!("has the key {}, which {p}", shown(k)),
+                        )
+                        .help
+                        .push("select the pods by a label of their own, such as `app`".to_owned());
+                        continue;
+                    }
                     if let Some(p) = label_key_problem(k) {
                         self.invalid(
                             e.key.span,
