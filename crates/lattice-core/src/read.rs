@@ -270,6 +270,8 @@ impl Reader<'_, '_> {
             "name (DNS label)"
         };
         let name = self.dns_label(name_node, "metadata.name", what)?;
+        // Named already, so that a bad namespace is reported on its object.
+        self.object = format!("{} {name}", self.kind.as_str());
         let namespace = match metadata.get("namespace") {
             Some(ns) if !ns.is_null() => self
                 .dns_label(ns, "metadata.namespace", "namespace")
