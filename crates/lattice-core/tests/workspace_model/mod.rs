@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use lattice_core::compile::{
-    CompileOptions, Compiled, Object, POD_NAMESPACE_LABEL, pod_namespace, principal, usable,
+    CompileOptions, Compiled, Object, POD_NAMESPACE_LABEL, in_root_namespace, pod_namespace,
+    principal, usable,
 };
 use lattice_core::{Analysis, Input, InputContent, ServiceId, Workload};
 
@@ -599,8 +600,17 @@ pub fn allowed_equals_agreements(
         return Ok(false);
     }
     let want = agreed(analysis);
+    // Callees in the Istio root namespace get no Istio policy, which would
+    // apply to every namespace.
+    let graph = &analysis.graph;
+    let in_root = |id: &ServiceId| {
+        graph
+            .get(id)
+            .is_some_and(|i| in_root_namespace(&graph.workloads[i], &options.istio_root_namespace))
+    };
     let want_istio: BTreeSet<Triple> = want
         .iter()
+        .filter(|(_, b, _, _)| !in_root(b))
         .map(|(a, b, port, _)| (a.clone(), b.clone(), *port, "*".to_owned()))
         .collect();
     let [egress, ingress, istio] = allowed(analysis, compiled, &options.trust_domain);
