@@ -7,7 +7,7 @@
   the compiled output (byte for byte) nor the findings of `check`.
 
 Workspaces come from `strategies.cases`; each example runs the binary a few
-times, so the example count is a fraction of the suite profile's.
+times, so the example count is a fraction of the profile's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from specs import Member, Service, document, render
 from strategies import Case, cases
 from test_random_workspaces import write
 
-EXAMPLES = min(settings().max_examples, 30)
+# A sixth of the profile's examples: 33 in the suite, more when hunting.
+EXAMPLES = max(10, settings().max_examples // 6)
 
 
 def declarations(case: Case) -> list[tuple[int, str, int]]:
