@@ -61,12 +61,33 @@ pub fn load(paths: &[PathBuf], options: LoadOptions) -> Result<Vec<Input>, Error
     for path in paths {
         collect(path, &mut candidates);
     }
-    dedupe(&mut candidates);
-
-    Ok(candidates
+    let loaded: Vec<(Input, Option<FileKey>)> = candidates
         .into_par_iter()
         .map(|candidate| candidate.load(options))
-        .collect())
+        .collect();
+    Ok(dedupe(loaded))
+}
+
+/// What makes a file the same file whatever path reached it: its device and
+/// inode, read from the open file, so no path is resolved twice.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+#[cfg(unix)]
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "resolving the path, as other platforms do, can fail"
+)]
+fn file_key(_path: &Path, metadata: &fs::Metadata) -> Option<FileKey> {
+    use std::os::unix::fs::MetadataExt as _;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_key(path: &Path, _metadata: &fs::Metadata) -> Option<FileKey> {
+    fs::canonicalize(path).ok()
 }
 
 /// A file found by [`collect`], not yet read.
@@ -76,16 +97,23 @@ enum Candidate {
 }
 
 impl Candidate {
-    fn load(self, options: LoadOptions) -> Input {
+    fn load(self, options: LoadOptions) -> (Input, Option<FileKey>) {
         match self {
-            Candidate::Read { path, display } => Input {
-                path: display,
-                content: read(&path, options.max_file_size),
-            },
-            Candidate::Failed { display, reason } => Input {
-                path: display,
-                content: InputContent::Unreadable(reason),
-            },
+            Candidate::Read { path, display } => {
+                let (content, key) = read(&path, options.max_file_size);
+                let input = Input {
+                    path: display,
+                    content,
+                };
+                (input, key)
+            }
+            Candidate::Failed { display, reason } => {
+                let input = Input {
+                    path: display,
+                    content: InputContent::Unreadable(reason),
+                };
+                (input, None)
+            }
         }
     }
 }
@@ -199,18 +227,26 @@ fn has_yaml_extension(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
 }
 
-/// Keep the first of several candidates that are the same file, so that
+/// Keep the first of several inputs that are the same file, so that
 /// `check . specs` or a symlinked spec does not report every service in it
-/// as a duplicate of itself.
-fn dedupe(candidates: &mut Vec<Candidate>) {
+/// as a duplicate of itself; and one report of a path that failed twice.
+fn dedupe(loaded: Vec<(Input, Option<FileKey>)>) -> Vec<Input> {
     let mut seen_files = HashSet::new();
     let mut seen_failures = HashSet::new();
-    candidates.retain(|candidate| match candidate {
-        Candidate::Read { path, .. } => {
-            fs::canonicalize(path).map_or(true, |real| seen_files.insert(real))
+    let mut inputs = Vec::with_capacity(loaded.len());
+    for (input, key) in loaded {
+        let first = match key {
+            Some(key) => seen_files.insert(key),
+            None => {
+                !matches!(input.content, InputContent::Unreadable(_))
+                    || seen_failures.insert(input.path.clone())
+            }
+        };
+        if first {
+            inputs.push(input);
         }
-        Candidate::Failed { display, .. } => seen_failures.insert(display.clone()),
-    });
+    }
+    inputs
 }
 
 /// Read at most `limit` bytes of `path`.
@@ -218,32 +254,47 @@ fn dedupe(candidates: &mut Vec<Candidate>) {
 /// The size is taken from the open file, so the file is never read when it
 /// is too large; the read itself is capped too, for files that grow
 /// meanwhile and for streams, whose size is not known in advance.
-fn read(path: &Path, limit: u64) -> InputContent {
+///
+/// Also returns what identifies the file, when it could be opened.
+fn read(path: &Path, limit: u64) -> (InputContent, Option<FileKey>) {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(error) => return InputContent::Unreadable(describe_io_error(&error, path)),
+        Err(error) => {
+            return (
+                InputContent::Unreadable(describe_io_error(&error, path)),
+                None,
+            );
+        }
     };
-    let known_size = match file.metadata() {
-        Ok(metadata) if metadata.is_file() => metadata.len(),
-        Ok(_) => 0,
-        Err(error) => return InputContent::Unreadable(describe_io_error(&error, path)),
+    let (known_size, key) = match file.metadata() {
+        Ok(metadata) if metadata.is_file() => (metadata.len(), file_key(path, &metadata)),
+        // A stream (a FIFO, `<(...)`) is read each time it is named.
+        Ok(_) => (0, None),
+        Err(error) => {
+            return (
+                InputContent::Unreadable(describe_io_error(&error, path)),
+                None,
+            );
+        }
     };
     if known_size > limit {
-        return InputContent::TooLarge {
+        let content = InputContent::TooLarge {
             size: known_size,
             limit,
         };
+        return (content, key);
     }
 
     let mut bytes = Vec::with_capacity(known_size as usize);
-    match file.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+    let content = match file.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
         Ok(read) if read as u64 > limit => InputContent::TooLarge {
             size: known_size.max(read as u64),
             limit,
         },
         Ok(_) => InputContent::Bytes(bytes),
         Err(error) => InputContent::Unreadable(describe_io_error(&error, path)),
-    }
+    };
+    (content, key)
 }
 
 /// The path as people read it: as given, without a leading `./`, with `/`

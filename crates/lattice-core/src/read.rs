@@ -28,6 +28,8 @@ const BUILTIN_TYPES: [&str; 5] = ["service", "external-service", "volume", "secr
 const DIRECTIONS: [&str; 3] = ["outbound", "inbound", "both"];
 const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
 const PEER_AUTH: [&str; 3] = ["Strict", "Permissive", "Webhook"];
+const LABEL_VALUE_HELP: &str =
+    "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
 const LABEL_HELP: &str = "use a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
 
 /// What one document turned out to be.
@@ -99,6 +101,27 @@ pub fn read_document(
     }
 }
 
+/// A field's dotted path, as messages name it. Only a message writes it
+/// out, so the paths of the many fields that are fine cost nothing.
+trait FieldPath: std::fmt::Display + Copy {}
+
+impl FieldPath for &str {}
+impl FieldPath for &String {}
+
+/// A path in three parts: `spec.workload.resources.` + `payments` + `.type`;
+/// a key that is no plain name is quoted (see [`field_path`]).
+#[derive(Clone, Copy)]
+struct Joined<'a>(&'a str, &'a str, &'a str);
+
+impl std::fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&field_path(self.0.trim_end_matches('.'), self.1))?;
+        f.write_str(self.2)
+    }
+}
+
+impl FieldPath for Joined<'_> {}
+
 struct Reader<'a, 'd> {
     text: Text<'a>,
     kind: WorkloadKind,
@@ -119,7 +142,7 @@ impl Reader<'_, '_> {
     fn invalid(
         &mut self,
         node_span: Span,
-        field: &str,
+        field: impl FieldPath,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         self.valid = false;
@@ -137,7 +160,7 @@ impl Reader<'_, '_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    fn wrong_type(&mut self, node: &Node, field: &str, expected: &str) {
+    fn wrong_type(&mut self, node: &Node, field: impl FieldPath, expected: &str) {
         let found = node.describe();
         let diagnostic = self
             .invalid(node.span, field, format!("must be {expected}, not {found}"))
@@ -149,7 +172,7 @@ impl Reader<'_, '_> {
     }
 
     /// A string field: reports anything else.
-    fn string<'n>(&mut self, node: &'n Node, field: &str) -> Option<&'n str> {
+    fn string<'n>(&mut self, node: &'n Node, field: impl FieldPath) -> Option<&'n str> {
         let s = node.as_str();
         if s.is_none() {
             self.wrong_type(node, field, "a string");
@@ -158,7 +181,7 @@ impl Reader<'_, '_> {
     }
 
     /// A mapping field: reports anything else; `null` (an empty value) is an empty mapping.
-    fn mapping<'n>(&mut self, node: &'n Node, field: &str) -> Option<&'n [Entry]> {
+    fn mapping<'n>(&mut self, node: &'n Node, field: impl FieldPath) -> Option<&'n [Entry]> {
         if node.is_null() {
             return Some(&[]);
         }
@@ -169,7 +192,7 @@ impl Reader<'_, '_> {
         m
     }
 
-    fn sequence<'n>(&mut self, node: &'n Node, field: &str) -> Option<&'n [Node]> {
+    fn sequence<'n>(&mut self, node: &'n Node, field: impl FieldPath) -> Option<&'n [Node]> {
         if node.is_null() {
             return Some(&[]);
         }
@@ -180,7 +203,7 @@ impl Reader<'_, '_> {
         s
     }
 
-    fn dns_label(&mut self, node: &Node, field: &str, what: &str) -> Option<String> {
+    fn dns_label(&mut self, node: &Node, field: impl FieldPath, what: &str) -> Option<String> {
         let value = self.string(node, field)?;
         if let Some(problem) = dns_label_problem(value) {
             self.invalid(
@@ -195,7 +218,7 @@ impl Reader<'_, '_> {
         Some(value.to_owned())
     }
 
-    fn port_number(&mut self, node: &Node, field: &str) -> Option<u16> {
+    fn port_number(&mut self, node: &Node, field: impl FieldPath) -> Option<u16> {
         let Some(scalar) = node.as_scalar().filter(|s| s.ty == ScalarType::Int) else {
             self.wrong_type(node, field, "an integer port number");
             return None;
@@ -220,7 +243,7 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn one_of(&mut self, node: &Node, field: &str, allowed: &[&str]) -> Option<String> {
+    fn one_of(&mut self, node: &Node, field: impl FieldPath, allowed: &[&str]) -> Option<String> {
         let value = self.string(node, field)?;
         if allowed.contains(&value) {
             return Some(value.to_owned());
@@ -335,7 +358,7 @@ impl Reader<'_, '_> {
             if let Some(entries) = self.mapping(resources, "spec.workload.resources") {
                 for entry in entries {
                     if let Some(key) = entry.key.as_scalar() {
-                        taken.push(key.text.clone());
+                        taken.push(key.text.to_string());
                     }
                     self.resource(entry, workload);
                 }
@@ -354,11 +377,11 @@ impl Reader<'_, '_> {
                 self.wrong_type(&entry.key, "spec.workload.service.ports", "a string key");
                 continue;
             };
-            let field = field_path("spec.workload.service.ports", name);
+            let field = |leaf| Joined("spec.workload.service.ports.", name, leaf);
             if let Some(problem) = dns_label_problem(name) {
                 self.invalid(
                     entry.key.span,
-                    &field,
+                    field(""),
                     format!(
                         "names the port {}, which is not a valid port name: it {problem}",
                         shown(name)
@@ -371,32 +394,29 @@ impl Reader<'_, '_> {
                 );
                 continue;
             }
-            let Some(fields) = self.mapping(&entry.value, &field) else {
+            let Some(fields) = self.mapping(&entry.value, field("")) else {
                 continue;
             };
             if fields.is_empty() {
-                self.invalid(entry.key.span, &field, "has no `port`");
+                self.invalid(entry.key.span, field(""), "has no `port`");
                 continue;
             }
             let Some(port_node) = entry.value.get("port") else {
-                self.invalid(entry.key.span, &format!("{field}.port"), "is missing");
+                self.invalid(entry.key.span, field(".port"), "is missing");
                 continue;
             };
-            let Some(port) = self.port_number(port_node, &format!("{field}.port")) else {
+            let Some(port) = self.port_number(port_node, field(".port")) else {
                 continue;
             };
             let target_port = match entry.value.get("targetPort") {
-                Some(t) => match self.port_number(t, &format!("{field}.targetPort")) {
+                Some(t) => match self.port_number(t, field(".targetPort")) {
                     Some(t) => t,
                     None => continue,
                 },
                 None => port,
             };
             let protocol = match entry.value.get("protocol") {
-                Some(p) => match self
-                    .one_of(p, &format!("{field}.protocol"), &PROTOCOLS)
-                    .as_deref()
-                {
+                Some(p) => match self.one_of(p, field(".protocol"), &PROTOCOLS).as_deref() {
                     Some("UDP") => Protocol::Udp,
                     Some("SCTP") => Protocol::Sctp,
                     Some(_) => Protocol::Tcp,
@@ -418,20 +438,20 @@ impl Reader<'_, '_> {
             self.wrong_type(&entry.key, "spec.workload.resources", "a string key");
             return;
         };
-        let field = field_path("spec.workload.resources", key);
-        let Some(_) = self.mapping(&entry.value, &field) else {
+        let field = |leaf| Joined("spec.workload.resources.", key, leaf);
+        let Some(_) = self.mapping(&entry.value, field("")) else {
             return;
         };
         let value = &entry.value;
 
         let ty = match value.get("type") {
-            Some(t) => match self.string(t, &format!("{field}.type")) {
+            Some(t) => match self.string(t, field(".type")) {
                 Some(ty) => {
                     if !BUILTIN_TYPES.contains(&ty) {
                         if let Some(problem) = dns_label_problem(ty) {
                             let d = self.invalid(
                                 t.span,
-                                &format!("{field}.type"),
+                                field(".type"),
                                 format!("{} is neither a built-in type nor a custom type name: it {problem}", shown(ty)),
                             );
                             if let Some(s) = closest(ty, BUILTIN_TYPES) {
@@ -458,7 +478,7 @@ impl Reader<'_, '_> {
             if let Some(problem) = dns_label_problem(key) {
                 self.invalid(
                     entry.key.span,
-                    &field,
+                    field(""),
                     format!(
                         "has the key {}, which is not a valid resource name: it {problem}",
                         shown(key)
@@ -471,21 +491,21 @@ impl Reader<'_, '_> {
         }
 
         let direction = match value.get("direction") {
-            Some(d) => match self.one_of(d, &format!("{field}.direction"), &DIRECTIONS) {
+            Some(d) => match self.one_of(d, field(".direction"), &DIRECTIONS) {
                 Some(d) => d,
                 None => return,
             },
             None => "outbound".to_owned(),
         };
         let namespace = match value.get("namespace") {
-            Some(ns) => match self.dns_label(ns, &format!("{field}.namespace"), "namespace") {
+            Some(ns) => match self.dns_label(ns, field(".namespace"), "namespace") {
                 Some(ns) => Some(ns),
                 None => return,
             },
             None => None,
         };
         let (peer_name, name_span) = match value.get("id") {
-            Some(id) => match self.string(id, &format!("{field}.id")) {
+            Some(id) => match self.string(id, field(".id")) {
                 Some(id) => (id.to_owned(), id_span(id, entry)),
                 None => return,
             },
@@ -502,7 +522,7 @@ impl Reader<'_, '_> {
                 let span = value.get("id").map_or(entry.key.span, |n| n.span);
                 self.invalid(
                     span,
-                    &format!("{field}.id"),
+                    field(".id"),
                     format!("is \"*\" on a `{direction}` declaration; a wildcard can only accept callers (`direction: inbound`)"),
                 )
                 .help
@@ -518,12 +538,12 @@ impl Reader<'_, '_> {
         }
         if let Some(problem) = dns_label_problem(&peer_name) {
             let (span, f) = match value.get("id") {
-                Some(id) => (id.span, format!("{field}.id")),
-                None => (entry.key.span, field.clone()),
+                Some(id) => (id.span, field(".id")),
+                None => (entry.key.span, field("")),
             };
             self.invalid(
                 span,
-                &f,
+                f,
                 format!(
                     "names {}, which is not a valid service name: it {problem}",
                     shown(&peer_name)
@@ -660,7 +680,7 @@ impl Reader<'_, '_> {
                     let Some(k) = self.string(&e.key, "spec.target.selector") else {
                         continue;
                     };
-                    let Some(v) = self.string(&e.value, &field_path("spec.target.selector", k))
+                    let Some(v) = self.string(&e.value, Joined("spec.target.selector.", k, ""))
                     else {
                         continue;
                     };
@@ -692,11 +712,11 @@ impl Reader<'_, '_> {
                     if let Some(p) = label_value_problem(v) {
                         self.invalid(
                             e.value.span,
-                            &field_path("spec.target.selector", k),
+                            Joined("spec.target.selector.", k, ""),
                             format!("{} is not a valid label value: it {p}", shown(v)),
                         )
-                            .help
-                            .push("use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit".to_owned());
+                        .help
+                        .push(LABEL_VALUE_HELP.to_owned());
                         continue;
                     }
                     workload.selector.insert(k.to_owned(), v.to_owned());

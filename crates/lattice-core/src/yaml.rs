@@ -8,9 +8,12 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use crate::source::{LineIndex, Span};
+
+mod fast;
 
 /// Deepest nesting accepted; deeper input is reported instead of parsed, so
 /// hostile input cannot exhaust the stack when the tree is dropped.
@@ -56,8 +59,9 @@ pub struct Entry {
 /// A scalar's text and how the YAML 1.2 core schema types it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
-    /// The scalar's content, unquoted and unescaped.
-    pub text: String,
+    /// The scalar's content, unquoted and unescaped (stored inline up to 24
+    /// bytes, which is nearly every scalar of a spec).
+    pub text: CompactString,
     /// Its type under the core schema: quoted scalars are always strings.
     pub ty: ScalarType,
 }
@@ -157,6 +161,49 @@ impl Node {
         }
     }
 
+    /// The node as JSON, typed by the core schema as an API server reads
+    /// YAML. Numbers JSON cannot hold (`.inf`, `.nan`, integers beyond 64
+    /// bits) and keys that are not scalars keep their text as strings.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Number, Value};
+        match &self.kind {
+            NodeKind::Scalar(s) => {
+                let text = s.text.as_str();
+                let number = || {
+                    let digits = text.strip_prefix('+').unwrap_or(text);
+                    let integer = digits
+                        .parse::<i64>()
+                        .ok()
+                        .or_else(|| i64::from_str_radix(digits.strip_prefix("0x")?, 16).ok())
+                        .or_else(|| i64::from_str_radix(digits.strip_prefix("0o")?, 8).ok());
+                    match integer {
+                        Some(n) => Some(Number::from(n)),
+                        None => Number::from_f64(digits.parse().ok()?),
+                    }
+                };
+                match s.ty {
+                    ScalarType::Null => Value::Null,
+                    ScalarType::Bool => Value::Bool(text.eq_ignore_ascii_case("true")),
+                    ScalarType::Int | ScalarType::Float => {
+                        number().map_or_else(|| Value::String(text.to_owned()), Value::Number)
+                    }
+                    ScalarType::String => Value::String(text.to_owned()),
+                }
+            }
+            NodeKind::Sequence(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Mapping(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| {
+                        let key = e.key.as_scalar().map_or("?", |k| k.text.as_str());
+                        (key.to_owned(), e.value.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// Whether the node was written in flow style (`{...}` or `[...]`),
     /// judged from its first byte in `text`.
     #[must_use]
@@ -201,19 +248,35 @@ pub struct Stream {
 
 /// Parse a multi-document YAML stream. A syntax error ends the stream: the
 /// documents completed before it are kept, the one it interrupts is dropped.
+///
+/// Text in the block style specs are written in takes a fast path
+/// ([`fast`]); anything else is read by saphyr-parser. Both give the same
+/// result.
 #[must_use]
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {
-    let mut builder = Builder {
-        text,
-        lines,
-        ascii: text.is_ascii(),
-        stream: Stream::default(),
-        stack: Vec::new(),
-        anchors: Vec::new(),
-        alias_nodes: 0,
-        damaged: false,
-        root: None,
-    };
+    let mut builder = Builder::new(text, lines);
+    if fast::parse(text, &mut builder).is_ok() {
+        return builder.stream;
+    }
+    parse_general(text, lines)
+}
+
+/// The fast path alone: `None` when the text needs the general parser. For
+/// tests and fuzzing that compare the two paths.
+#[doc(hidden)]
+#[must_use]
+pub fn parse_fast(text: &str, lines: &LineIndex) -> Option<Stream> {
+    let mut builder = Builder::new(text, lines);
+    fast::parse(text, &mut builder).ok()?;
+    Some(builder.stream)
+}
+
+/// [`parse`] without the fast path: every text through saphyr-parser. For
+/// tests and fuzzing that compare the two paths.
+#[doc(hidden)]
+#[must_use]
+pub fn parse_general(text: &str, lines: &LineIndex) -> Stream {
+    let mut builder = Builder::new(text, lines);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
@@ -240,7 +303,7 @@ enum Frame {
         entries: Vec<Entry>,
         key: Option<Node>,
         /// Key to entry position, once the mapping is large.
-        index: Option<HashMap<String, usize>>,
+        index: Option<HashMap<CompactString, usize>>,
         anchor: usize,
     },
     Sequence {
@@ -262,7 +325,21 @@ struct Builder<'a> {
     root: Option<Node>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, lines: &'a LineIndex) -> Self {
+        Builder {
+            text,
+            lines,
+            ascii: text.is_ascii(),
+            stream: Stream::default(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            alias_nodes: 0,
+            damaged: false,
+            root: None,
+        }
+    }
+
     /// Byte offset of a parser marker (which counts characters).
     fn offset(&self, marker: Marker) -> usize {
         if self.ascii {
@@ -305,7 +382,7 @@ impl Builder<'_> {
                 };
                 let node = Node {
                     kind: NodeKind::Scalar(Scalar {
-                        text: value.into_owned(),
+                        text: CompactString::from(value),
                         ty,
                     }),
                     span,
@@ -522,7 +599,7 @@ fn container_end(text: &str, start: usize, end: usize, open: u8, close: u8) -> u
     }
 }
 
-fn key_index(entries: &[Entry]) -> HashMap<String, usize> {
+fn key_index(entries: &[Entry]) -> HashMap<CompactString, usize> {
     entries
         .iter()
         .enumerate()

@@ -110,13 +110,33 @@ fn string(out: &mut String, s: &str) {
 /// Whether `s` can be written as a plain scalar and still read back as this
 /// string under both YAML 1.2 (core schema) and YAML 1.1 resolution.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if "-?:,[]{}#&*!|>'\"%@`~=".contains(first) || first.is_whitespace() {
+    if matches!(
+        first,
+        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+            | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'~' | b'='
+    ) || last == b':'
+    {
         return false;
     }
-    if s.ends_with(char::is_whitespace) || s.ends_with(':') {
+    // Nearly every string of a policy is short printable ASCII: checked
+    // without a branch per byte, and `: ` and ` #` looked for at spaces only.
+    let printable_ascii = bytes
+        .iter()
+        .fold(true, |ok, b| ok & (b' '..=b'~').contains(b));
+    if printable_ascii {
+        if first == b' ' || last == b' ' {
+            return false;
+        }
+        let breaks_plain = memchr::memchr_iter(b' ', bytes)
+            .any(|i| bytes[i - 1] == b':' || bytes.get(i + 1) == Some(&b'#'));
+        return !breaks_plain && !looks_like_other_type(s);
+    }
+    let starts_blank = s.starts_with(char::is_whitespace);
+    if starts_blank || s.ends_with(char::is_whitespace) {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.chars().any(needs_escape) {
@@ -132,15 +152,15 @@ fn looks_like_other_type(s: &str) -> bool {
     const WORDS: [&str; 13] = [
         "null", "true", "false", "yes", "no", "y", "n", "on", "off", ".inf", ".nan", "<<", "~",
     ];
-    let lower = s.to_ascii_lowercase();
-    let unsigned = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
-    if WORDS.contains(&lower.as_str()) || WORDS.contains(&unsigned) {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let is_word = |text: &str| WORDS.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if s.len() <= 6 && (is_word(s) || is_word(unsigned)) {
         return true;
     }
-    let mut chars = unsigned.chars();
-    match chars.next() {
+    let mut bytes = unsigned.bytes();
+    match bytes.next() {
         Some(c) if c.is_ascii_digit() => true,
-        Some('.') => chars.next().is_some_and(|c| c.is_ascii_digit() || c == '.'),
+        Some(b'.') => bytes.next().is_some_and(|c| c.is_ascii_digit() || c == b'.'),
         _ => false,
     }
 }
@@ -174,11 +194,11 @@ fn double_quoted(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Map, Number, json};
+    use serde_json::{Map, json};
 
     use super::*;
     use crate::source::LineIndex;
-    use crate::yaml::{Node, NodeKind, ScalarType, parse};
+    use crate::yaml::{Node, parse};
 
     /// Read `text` back with the crate's own YAML reader.
     fn read_back(text: &str) -> Value {
@@ -188,31 +208,7 @@ mod tests {
         stream.documents[0]
             .root
             .as_ref()
-            .map_or(Value::Null, to_value)
-    }
-
-    fn to_value(node: &Node) -> Value {
-        match &node.kind {
-            NodeKind::Scalar(s) => match s.ty {
-                ScalarType::Null => Value::Null,
-                ScalarType::Bool => Value::Bool(s.text.eq_ignore_ascii_case("true")),
-                ScalarType::Int => Value::Number(s.text.parse::<i64>().expect("an integer").into()),
-                ScalarType::Float => Value::Number(
-                    Number::from_f64(s.text.parse().expect("a float")).expect("finite"),
-                ),
-                ScalarType::String => Value::String(s.text.clone()),
-            },
-            NodeKind::Sequence(items) => Value::Array(items.iter().map(to_value).collect()),
-            NodeKind::Mapping(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|e| {
-                        let key = e.key.as_scalar().expect("a scalar key").text.clone();
-                        (key, to_value(&e.value))
-                    })
-                    .collect::<Map<_, _>>(),
-            ),
-        }
+            .map_or(Value::Null, Node::to_json)
     }
 
     #[test]

@@ -88,32 +88,6 @@ pub fn yaml_values(text: &str) -> Vec<serde_json::Value> {
     stream
         .documents
         .iter()
-        .filter_map(|d| d.root.as_ref().map(node_value))
+        .filter_map(|d| d.root.as_ref().map(lattice_core::yaml::Node::to_json))
         .collect()
-}
-
-fn node_value(node: &lattice_core::yaml::Node) -> serde_json::Value {
-    use lattice_core::yaml::{NodeKind, ScalarType};
-    use serde_json::{Number, Value};
-    match &node.kind {
-        NodeKind::Scalar(s) => match s.ty {
-            ScalarType::Null => Value::Null,
-            ScalarType::Bool => Value::Bool(s.text.eq_ignore_ascii_case("true")),
-            ScalarType::Int => Value::Number(s.text.parse::<i64>().expect("an integer").into()),
-            ScalarType::Float => Value::Number(
-                Number::from_f64(s.text.parse().expect("a float")).expect("a finite float"),
-            ),
-            ScalarType::String => Value::String(s.text.clone()),
-        },
-        NodeKind::Sequence(items) => Value::Array(items.iter().map(node_value).collect()),
-        NodeKind::Mapping(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|e| {
-                    let key = e.key.as_scalar().expect("scalar keys").text.clone();
-                    (key, node_value(&e.value))
-                })
-                .collect(),
-        ),
-    }
 }
