@@ -116,8 +116,26 @@ fn is_plain_safe(s: &str) -> bool {
     };
     if matches!(
         first,
-        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
-            | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'~' | b'='
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b'~'
+            | b'='
     ) || last == b':'
     {
         return false;
@@ -160,7 +178,9 @@ fn looks_like_other_type(s: &str) -> bool {
     let mut bytes = unsigned.bytes();
     match bytes.next() {
         Some(c) if c.is_ascii_digit() => true,
-        Some(b'.') => bytes.next().is_some_and(|c| c.is_ascii_digit() || c == b'.'),
+        Some(b'.') => bytes
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == b'.'),
         _ => false,
     }
 }
