@@ -9,8 +9,8 @@
 # the reader) and is not committed; crashes land in fuzz/artifacts/<target>/.
 # A crash is fixed in the code and its minimized input
 # (`cargo +nightly fuzz tmin <target> <artifact>`) kept as a regression test
-# beside the others (crates/lattice-core/tests/fuzz-corpus/, see
-# crates/lattice-core/tests/fuzz_regressions.rs).
+# beside the other hostile inputs (crates/lattice-core/tests/hostile-inputs/,
+# run by crates/lattice-core/tests/hostile_inputs.rs).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +23,8 @@ targets=("$@")
 mkdir -p logs
 # The reader starts from real specs and from the inputs that once crashed.
 mkdir -p corpus/read_spec
-find ../examples ../crates/kubectl-lattice/tests/fixtures ../crates/lattice-core/tests/fuzz-corpus/read_spec \
-  -type f \( -name '*.yaml' -o -name '*.yml' -o -name 'crash-*' \) -size -64k 2>/dev/null |
+find ../examples ../crates/kubectl-lattice/tests/fixtures ../crates/lattice-core/tests/hostile-inputs \
+  -type f \( -name '*.yaml' -o -name '*.yml' \) -size -64k 2>/dev/null |
   while read -r f; do cp -n "$f" "corpus/read_spec/$(sha1sum "$f" | cut -c1-16)"; done
 
 status=0
