@@ -103,6 +103,15 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
+step "fuzz targets type-check (fuzz/, its own workspace)"
+# They run under cargo-fuzz on nightly (fuzz/run.sh), which CI does not
+# install; checking them here keeps an API change from breaking them
+# unnoticed. The inputs they ever failed on run in `cargo test`
+# (crates/lattice-core/tests/hostile_inputs.rs). libFuzzer's build script
+# needs a C++ compiler.
+command -v c++ >/dev/null || apt_install g++
+RUSTFLAGS="--cfg fuzzing" cargo check --locked --quiet --manifest-path fuzz/Cargo.toml --bins
+
 step "cargo doc"
 RUSTDOCFLAGS=-Dwarnings cargo doc --locked --workspace --no-deps --quiet
 

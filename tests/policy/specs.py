@@ -282,7 +282,16 @@ def _member_document(m: Member) -> dict[str, Any]:
 
 # Errors the contract names (a bad direction, a port out of range, a name
 # that is not a DNS label, ...), written into an otherwise valid document.
-SERVICE_FAULTS = ("direction", "port-range", "port-type", "protocol", "peer-namespace", "outbound-wildcard")
+SERVICE_FAULTS = (
+    "direction",
+    "port-range",
+    "port-type",
+    "protocol",
+    "peer-namespace",
+    "outbound-wildcard",
+    "service-port-name",
+    "key-with-id",
+)
 MEMBER_FAULTS = ("dependency-wildcard", "no-target", "two-targets", "port-name", "depends-all-type")
 
 
@@ -302,6 +311,11 @@ def apply_fault(fault: str | None, ports: dict[str, Any], resources: dict[str, A
             resources["broken-peer"] = {"namespace": "Not_A_Namespace"}
         case "outbound-wildcard":
             resources["everyone"] = {"id": "*", "direction": "outbound"}
+        case "service-port-name":
+            ports["HTTP"] = {"port": 82}
+        case "key-with-id":
+            # Harmless as written (`id` names the peer), refused as a key.
+            resources["cluster.local/ns/evil/sa/x"] = {"id": "api", "direction": "inbound"}
         case _:
             raise ValueError(fault)
 
@@ -320,6 +334,9 @@ def apply_member_fault(fault: str | None, spec: dict[str, Any]) -> None:
             spec.setdefault("ports", []).append({"port": 9999})
         case "depends-all-type":
             spec["dependsAll"] = "yes please"
+        case "serves-and-calls-nothing":
+            # The document as written is the error: nothing to add.
+            return
         case _:
             raise ValueError(fault)
 
@@ -351,7 +368,8 @@ def read_service(doc: dict[str, Any], namespace: str) -> Service:
     workload = (doc.get("spec") or {}).get("workload") or {}
     for port_name, entry in ((workload.get("service") or {}).get("ports") or {}).items():
         port, target, protocol = entry.get("port"), entry.get("targetPort"), entry.get("protocol")
-        if not _port(port) or (target is not None and not _port(target)) or protocol not in (None, *PROTOCOLS):
+        bad_port = not _port(port) or (target is not None and not _port(target))
+        if not _dns_label(port_name) or bad_port or protocol not in (None, *PROTOCOLS):
             faults.append(f"port {port_name}")
             continue
         service.ports.append(ServicePort(port_name, port, target, protocol))
@@ -365,6 +383,8 @@ def read_service(doc: dict[str, Any], namespace: str) -> Service:
             faults.append(f"direction of {key}")
         elif resource.namespace is not None and not _dns_label(resource.namespace):
             faults.append(f"namespace of {key}")
+        elif resource.id is not None and not _dns_label(key):
+            faults.append(f"key {key}")
         elif resource.id == "*" and resource.direction != "inbound":
             faults.append(f"wildcard {key} is not inbound")
         elif resource.id != "*" and not _dns_label(resource.id or key):

@@ -88,8 +88,8 @@ def resources(draw, own: Ref, ids: list[Ref]) -> list[Resource]:
         if draw(st.booleans()):
             key, id_ = peer.name, None
         else:
-            # With `id`, the key is free text, not a name.
-            key, id_ = f"{peer.name}-{draw(st.sampled_from(('link', 'Dep', 'the peer')))}", peer.name
+            # With `id`, the key is a name of its own, not the peer's.
+            key, id_ = f"{peer.name}-{draw(st.sampled_from(('link', 'dep', 'peer')))}", peer.name
         typed = draw(st.sampled_from((None, "service")))
         out.setdefault(key, Resource(key, type=typed, direction=direction, id=id_, namespace=namespace))
     return list(out.values())

@@ -11,9 +11,12 @@ from harness import Options, assert_only_agreements, compile_objects, evaluate
 from specs import Resource, Service, ServicePort, Workspace, document, render
 
 
-def test_the_istio_policy_of_a_callee_in_the_root_namespace_reaches_look_alikes_elsewhere(binary):
+def test_a_callee_in_the_root_namespace_is_denied_at_l7_when_it_runs_a_sidecar(binary):
     """Istio applies a policy in its root namespace to matching pods of every
-    namespace; the compiler cannot confine it (see `workload_selector`)."""
+    namespace, so the compiler writes none for a callee there (its ALLOW
+    would admit the callers to look-alikes elsewhere): the agreement gets its
+    Cilium rules only. Pods of the root namespace rarely run a sidecar; one
+    that does is left to the deny-all baseline at L7, which fails closed."""
     ws = Workspace(
         [
             Service(
@@ -30,11 +33,15 @@ def test_the_istio_policy_of_a_callee_in_the_root_namespace_reaches_look_alikes_
     with tempfile.TemporaryDirectory() as tmp:
         (pathlib.Path(tmp) / "specs.yaml").write_text(render(document(w) for w in ws.workloads))
         objects = compile_objects(binary, [pathlib.Path(tmp)], Options(), ws.default_namespace)
-    # Istio alone lets alpha/web reach alpha/api on 8080; Cilium refuses it,
-    # so together the layers still allow only the agreement.
+    in_root = [
+        o for o in objects if o["kind"] == "AuthorizationPolicy" and o["metadata"]["namespace"] == "istio-system"
+    ]
+    assert all(not o.get("spec") for o in in_root), "only the deny-all baseline may sit in the root namespace"
+    # Nothing beyond the agreement anywhere, the look-alike alpha/api
+    # included; only the agreement itself misses its L7 permit.
     with pytest.raises(AssertionError) as limit:
         assert_only_agreements(evaluate(objects, ws, Options()), ws, Options())
     assert str(limit.value).splitlines()[:2] == [
-        "Istio alone (TCP port numbers) does not allow exactly the agreements:",
-        "  alpha/web -> alpha/api: allowed beyond the agreements [8080]",
+        "From pods outside the system namespaces into them, does not allow exactly the agreements:",
+        "  alpha/web -> istio-system/api: denied though agreed [(8080, 'TCP')]",
     ]

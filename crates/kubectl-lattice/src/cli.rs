@@ -229,7 +229,7 @@ pub struct CompileArgs {
     pub allow_partial: bool,
 
     /// The mesh's trust domain, the first part of every principal.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
     pub trust_domain: String,
 
     /// The Istio root namespace, where istiod runs and a mesh-wide baseline goes.
@@ -303,7 +303,7 @@ pub struct ApplyArgs {
     pub allow_partial: bool,
 
     /// The mesh's trust domain, the first part of every principal.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
     pub trust_domain: String,
 
     /// The Istio root namespace, where istiod runs and a mesh-wide baseline goes.
@@ -363,7 +363,7 @@ pub struct ExplainArgs {
     pub output: ExplainFormat,
 
     /// The mesh's trust domain, for the identities and principals shown.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
     pub trust_domain: String,
 
     /// Files larger than this many bytes (default 16 MiB) are reported, not read.
@@ -494,7 +494,7 @@ pub struct DiffArgs {
     pub exit_code: bool,
 
     /// The mesh's trust domain, for the policies compared.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
     pub trust_domain: String,
 
     /// Leave the default-deny baseline out of the policies compared.
@@ -592,6 +592,18 @@ fn parse_namespace(value: &str) -> Result<String, String> {
     }
 }
 
+/// The trust domain opens every Istio principal; a `/` or `*` in it would
+/// make principals that name other identities, or patterns.
+fn parse_trust_domain(value: &str) -> Result<String, String> {
+    match lattice_core::names::trust_domain_problem(value) {
+        None => Ok(value.to_owned()),
+        Some(problem) => Err(format!(
+            "{} is not a trust domain: it {problem}",
+            lattice_core::names::shown(value)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory as _;
@@ -610,6 +622,21 @@ mod tests {
         for bad in ["", "-a", "a-", "Commerce", "a_b", "a.b", &"a".repeat(64)] {
             assert!(parse_namespace(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn trust_domains_that_would_forge_principals_are_refused() {
+        assert!(parse_trust_domain("cluster.local").is_ok());
+        for bad in ["", "evil/ns/x", "*", "Cluster.local", "a,b", "a\nb"] {
+            assert!(parse_trust_domain(bad).is_err(), "{bad:?} accepted");
+        }
+        let refused = Cli::try_parse_from([
+            "kubectl-lattice",
+            "compile",
+            "--trust-domain",
+            "cluster.local/ns/evil/sa/x",
+        ]);
+        assert!(refused.is_err());
     }
 
     #[test]

@@ -307,9 +307,16 @@ fn unknown(
 }
 
 /// "Did you mean": the same name in another namespace, else the closest name
-/// in the peer's namespace (a renamed service is the usual cause).
+/// in the peer's namespace (a renamed service is the usual cause). Among
+/// several namespaces holding the name, the first by id, so the advice does
+/// not depend on the order the files were read in.
 fn suggest(graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
-    if let Some(&i) = graph.by_name.get(&peer.name).and_then(|v| v.first()) {
+    let same_name = graph.by_name.get(&peer.name).and_then(|v| {
+        v.iter()
+            .copied()
+            .min_by(|&a, &b| graph.workloads[a].id.cmp(&graph.workloads[b].id))
+    });
+    if let Some(i) = same_name {
         let found = &graph.workloads[i].id;
         return Some((
             format!(

@@ -237,7 +237,16 @@ pub fn explain(
         }
         if usable(from) && usable(to) {
             match compile::pair_rules(from, to, options) {
-                Some(rules) => policies = placed(from, to, rules),
+                Some(rules) => {
+                    if rules.l7.is_none() {
+                        notes.push(format!(
+                            "{} runs in the Istio root namespace {}, where an AuthorizationPolicy \
+                             would apply to every namespace: the agreement gets Cilium rules only",
+                            to.id, options.istio_root_namespace
+                        ));
+                    }
+                    policies = placed(from, to, rules);
+                }
                 None => notes.push(format!(
                     "{} exposes no port, so the agreement compiles to no rule; declare the ports \
                      it serves under `{}`",
@@ -405,7 +414,7 @@ fn placed(from: &Workload, to: &Workload, rules: compile::PairRules) -> Vec<Poli
     };
     let (caller_ns, caller_name) = object(from);
     let (callee_ns, callee_name) = object(to);
-    vec![
+    let mut placed = vec![
         PolicyRule {
             api_version: CILIUM_API_VERSION,
             kind: NETWORK_POLICY,
@@ -422,15 +431,18 @@ fn placed(from: &Workload, to: &Workload, rules: compile::PairRules) -> Vec<Poli
             field: "spec.ingress",
             rule: Rule::Ingress(rules.ingress),
         },
-        PolicyRule {
+    ];
+    if let Some(l7) = rules.l7 {
+        placed.push(PolicyRule {
             api_version: ISTIO_API_VERSION,
             kind: AUTHORIZATION_POLICY,
             namespace: callee_ns,
             name: callee_name,
             field: "spec.rules",
-            rule: Rule::Authorization(rules.l7),
-        },
-    ]
+            rule: Rule::Authorization(l7),
+        });
+    }
+    placed
 }
 
 fn ports_field(kind: WorkloadKind) -> &'static str {

@@ -1,4 +1,12 @@
-//! Kubernetes name rules and "did you mean" suggestions.
+//! Kubernetes name rules, the quoting of user text in messages, and "did
+//! you mean" suggestions.
+//!
+//! Every name a spec gives ends up in a label selector or an Istio principal,
+//! so each is held to the rule Kubernetes itself applies to it before it is
+//! used: a value that fails is an `invalid-spec` error and never reaches the
+//! output. The rules are allow-lists of characters, so `/`, `,`, `*`, `:`,
+//! whitespace, control characters and anything outside ASCII are refused
+//! without a list of what is dangerous.
 
 /// Why `text` is not an RFC 1123 DNS label (what Kubernetes requires of
 /// namespace and Service names), or `None` when it is one.
@@ -23,6 +31,78 @@ pub fn dns_label_problem(text: &str) -> Option<String> {
     }
     if text.starts_with('-') || text.ends_with('-') {
         return Some("must start and end with a letter or digit".to_owned());
+    }
+    None
+}
+
+/// Longest stretch of user text quoted in a message: a name past the
+/// 63-character limit is shown by its start and its length, so that a
+/// hostile value cannot flood the terminal or an editor.
+const SHOWN_CHARS: usize = 48;
+
+/// `text` as a message quotes it: in double quotes with control characters
+/// and quotes escaped (a newline or NUL shows as `\n` or `\0`), cut after
+/// 48 characters with the full length given.
+#[must_use]
+pub fn shown(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        return format!("{text:?}");
+    }
+    let head: String = text.chars().take(SHOWN_CHARS).collect();
+    format!("{head:?}... ({count} characters)")
+}
+
+/// Why the label key `key`, valid as it is, may not select a mesh member's
+/// pods, or `None`. Cilium derives labels under `io.kubernetes.pod.` and
+/// `io.cilium.` itself (the pod's namespace, its service account, its
+/// namespace's labels): a selector naming one would choose pods by those
+/// instead of by their own labels, or, for the namespace, contradict the
+/// one the compiler adds; and Istio would look for a label no pod carries.
+#[must_use]
+pub fn reserved_selector_key(key: &str) -> Option<String> {
+    ["io.kubernetes.pod.", "io.cilium."]
+        .into_iter()
+        .find(|prefix| key.starts_with(prefix))
+        .map(|prefix| {
+            format!("starts with `{prefix}`, which Cilium reserves for labels it derives")
+        })
+}
+
+/// The path of the field `key` under `parent`, for messages:
+/// `spec.workload.resources.payments`, or with a key that is no plain name
+/// `spec.workload.resources["a/ns/b"]`, quoted as [`shown`] quotes it.
+#[must_use]
+pub fn field_path(parent: &str, key: &str) -> String {
+    if label_value_problem(key).is_none() && !key.is_empty() && !key.contains('.') {
+        format!("{parent}.{key}")
+    } else {
+        format!("{parent}[{}]", shown(key))
+    }
+}
+
+/// Why `text` is not a SPIFFE trust domain (the first part of every Istio
+/// principal), or `None`. Lowercase letters, digits, `.`, `-` and `_`, at
+/// most 255 characters: a `/` would let it pose as a namespace or service
+/// account in the principal, a `*` would turn the principal into a pattern.
+#[must_use]
+pub fn trust_domain_problem(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return Some("is empty".to_owned());
+    }
+    if text.len() > 255 {
+        return Some(format!(
+            "is {} characters long; the limit is 255",
+            text.chars().count()
+        ));
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')))
+    {
+        return Some(format!(
+            "contains {bad:?}; only lowercase letters, digits, '.', '-' and '_' are allowed"
+        ));
     }
     None
 }
@@ -123,6 +203,69 @@ mod tests {
         assert_eq!(closest("inventory-svc", names), Some("inventory"));
         assert_eq!(closest("paymnets", names), Some("payments"));
         assert_eq!(closest("zebra", names), None);
+    }
+
+    #[test]
+    fn names_that_would_inject_into_selectors_or_principals_are_not_labels() {
+        let long = "a".repeat(64);
+        for hostile in [
+            "a/ns/b",
+            "x,y",
+            "*",
+            "cluster.local/ns/evil/sa/x",
+            "a\nb",
+            "a\0b",
+            long.as_str(),
+            "Api",
+            "api-",
+            "ap i",
+            "a:b",
+            "caf\u{e9}",
+            "",
+        ] {
+            assert!(dns_label_problem(hostile).is_some(), "{hostile:?}");
+            assert!(dns_subdomain_problem(hostile).is_some(), "{hostile:?}");
+        }
+        assert_eq!(dns_subdomain_problem("prometheus.server"), None);
+        assert!(dns_subdomain_problem("a..b").is_some());
+    }
+
+    #[test]
+    fn trust_domains_cannot_carry_a_path_or_a_pattern() {
+        assert_eq!(trust_domain_problem("cluster.local"), None);
+        assert_eq!(trust_domain_problem("prod_eu.example"), None);
+        for hostile in ["", "evil/ns/x", "*", "Cluster.local", "a b", "x\n"] {
+            assert!(trust_domain_problem(hostile).is_some(), "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn field_paths_quote_keys_that_are_not_plain_names() {
+        assert_eq!(field_path("spec.ports", "http"), "spec.ports.http");
+        assert_eq!(field_path("spec.ports", "a/b"), "spec.ports[\"a/b\"]");
+        assert_eq!(field_path("spec.ports", "a\nb"), "spec.ports[\"a\\nb\"]");
+        assert_eq!(
+            field_path("s", "app.kubernetes.io/name"),
+            "s[\"app.kubernetes.io/name\"]"
+        );
+    }
+
+    #[test]
+    fn quoted_text_is_escaped_and_cut() {
+        assert_eq!(shown("a\nb\0"), "\"a\\nb\\0\"");
+        let long = "x".repeat(10_000);
+        let quoted = shown(&long);
+        assert!(quoted.len() < 80, "{quoted}");
+        assert!(quoted.ends_with("(10000 characters)"), "{quoted}");
+    }
+
+    #[test]
+    fn labels_cilium_derives_cannot_select_pods() {
+        assert!(reserved_selector_key("io.kubernetes.pod.namespace").is_some());
+        assert!(reserved_selector_key("io.cilium.k8s.policy.serviceaccount").is_some());
+        assert!(reserved_selector_key("io.cilium.k8s.namespace.labels.team").is_some());
+        assert_eq!(reserved_selector_key("app.kubernetes.io/name"), None);
+        assert_eq!(reserved_selector_key("k8s-app"), None);
     }
 
     #[test]

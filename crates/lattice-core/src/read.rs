@@ -14,7 +14,8 @@ use crate::model::{
     Workload, WorkloadKind,
 };
 use crate::names::{
-    closest, dns_label_problem, dns_subdomain_problem, label_key_problem, label_value_problem,
+    closest, dns_label_problem, dns_subdomain_problem, field_path, label_key_problem,
+    label_value_problem, reserved_selector_key, shown,
 };
 use crate::source::{FileId, LineIndex, Location, Span};
 use crate::yaml::{Entry, Node, ScalarType};
@@ -27,6 +28,9 @@ const BUILTIN_TYPES: [&str; 5] = ["service", "external-service", "volume", "secr
 const DIRECTIONS: [&str; 3] = ["outbound", "inbound", "both"];
 const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
 const PEER_AUTH: [&str; 3] = ["Strict", "Permissive", "Webhook"];
+const LABEL_VALUE_HELP: &str =
+    "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+const LABEL_HELP: &str = "use a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
 
 /// What one document turned out to be.
 #[derive(Debug)]
@@ -104,14 +108,14 @@ trait FieldPath: std::fmt::Display + Copy {}
 impl FieldPath for &str {}
 impl FieldPath for &String {}
 
-/// A path in three parts: `spec.workload.resources.` + `payments` + `.type`.
+/// A path in three parts: `spec.workload.resources.` + `payments` + `.type`;
+/// a key that is no plain name is quoted (see [`field_path`]).
 #[derive(Clone, Copy)]
 struct Joined<'a>(&'a str, &'a str, &'a str);
 
 impl std::fmt::Display for Joined<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)?;
-        f.write_str(self.1)?;
+        f.write_str(&field_path(self.0.trim_end_matches('.'), self.1))?;
         f.write_str(self.2)
     }
 }
@@ -205,8 +209,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 node.span,
                 field,
-                format!("{value:?} is not a valid {what}: it {problem}"),
-            );
+                format!("{} is not a valid {what}: it {problem}", shown(value)),
+            )
+            .help
+            .push(LABEL_HELP.to_owned());
             return None;
         }
         Some(value.to_owned())
@@ -252,7 +258,7 @@ impl Reader<'_, '_> {
         let d = self.invalid(
             node.span,
             field,
-            format!("is {value:?}; expected one of {list}"),
+            format!("is {}; expected one of {list}", shown(value)),
         );
         if let Some(s) = suggestion {
             d.help.push(format!("did you mean `{s}`?"));
@@ -287,6 +293,8 @@ impl Reader<'_, '_> {
             "name (DNS label)"
         };
         let name = self.dns_label(name_node, "metadata.name", what)?;
+        // Named already, so that a bad namespace is reported on its object.
+        self.object = format!("{} {name}", self.kind.as_str());
         let namespace = match metadata.get("namespace") {
             Some(ns) if !ns.is_null() => self
                 .dns_label(ns, "metadata.namespace", "namespace")
@@ -370,6 +378,22 @@ impl Reader<'_, '_> {
                 continue;
             };
             let field = |leaf| Joined("spec.workload.service.ports.", name, leaf);
+            if let Some(problem) = dns_label_problem(name) {
+                self.invalid(
+                    entry.key.span,
+                    field(""),
+                    format!(
+                        "names the port {}, which is not a valid port name: it {problem}",
+                        shown(name)
+                    ),
+                )
+                .help
+                .push(
+                    "Kubernetes names Service ports with DNS labels, like `http` or `grpc-web`"
+                        .to_owned(),
+                );
+                continue;
+            }
             let Some(fields) = self.mapping(&entry.value, field("")) else {
                 continue;
             };
@@ -428,10 +452,15 @@ impl Reader<'_, '_> {
                             let d = self.invalid(
                                 t.span,
                                 field(".type"),
-                                format!("{ty:?} is neither a built-in type nor a custom type name: it {problem}"),
+                                format!("{} is neither a built-in type nor a custom type name: it {problem}", shown(ty)),
                             );
                             if let Some(s) = closest(ty, BUILTIN_TYPES) {
                                 d.help.push(format!("did you mean `{s}`?"));
+                            } else {
+                                d.help.push(format!(
+                                    "use one of {}, or a custom type named by a DNS label",
+                                    BUILTIN_TYPES.join(", ")
+                                ));
                             }
                             return;
                         }
@@ -444,6 +473,21 @@ impl Reader<'_, '_> {
         };
         if ty != "service" {
             return;
+        }
+        if value.get("id").is_some() {
+            if let Some(problem) = dns_label_problem(key) {
+                self.invalid(
+                    entry.key.span,
+                    field(""),
+                    format!(
+                        "has the key {}, which is not a valid resource name: it {problem}",
+                        shown(key)
+                    ),
+                )
+                .help
+                .push("name the entry with a DNS label; `id` already names the peer".to_owned());
+                return;
+            }
         }
 
         let direction = match value.get("direction") {
@@ -500,7 +544,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 span,
                 f,
-                format!("names {peer_name:?}, which is not a valid service name: it {problem}"),
+                format!(
+                    "names {}, which is not a valid service name: it {problem}",
+                    shown(&peer_name)
+                ),
             )
             .help
             .push("a peer is named by its metadata.name; set `id` when the key differs".to_owned());
@@ -568,7 +615,15 @@ impl Reader<'_, '_> {
                     self.invalid(
                         sa.span,
                         "spec.serviceAccount",
-                        format!("{value:?} is not a valid service account name: it {problem}"),
+                        format!(
+                            "{} is not a valid service account name: it {problem}",
+                            shown(value)
+                        ),
+                    )
+                    .help
+                    .push(
+                        "use a DNS subdomain: DNS labels joined by '.', at most 253 characters"
+                            .to_owned(),
                     );
                 } else {
                     workload.service_account = value.to_owned();
@@ -625,24 +680,43 @@ impl Reader<'_, '_> {
                     let Some(k) = self.string(&e.key, "spec.target.selector") else {
                         continue;
                     };
-                    let Some(v) = self.string(&e.value, &format!("spec.target.selector.{k}"))
+                    let Some(v) = self.string(&e.value, Joined("spec.target.selector.", k, ""))
                     else {
                         continue;
                     };
+                    if let Some(p) = reserved_selector_key(k) {
+                        self.invalid(
+                            e.key.span,
+                            "spec.target.selector",
+                            format!("has the key {}, which {p}", shown(k)),
+                        )
+                        .help
+                        .push("select the pods by a label of their own, such as `app`".to_owned());
+                        continue;
+                    }
                     if let Some(p) = label_key_problem(k) {
                         self.invalid(
                             e.key.span,
                             "spec.target.selector",
-                            format!("has the key {k:?}, which is not a valid label key: {p}"),
+                            format!(
+                                "has the key {}, which is not a valid label key: {p}",
+                                shown(k)
+                            ),
+                        )
+                        .help
+                        .push(
+                            "use a label key such as `app` or `app.kubernetes.io/name`".to_owned(),
                         );
                         continue;
                     }
                     if let Some(p) = label_value_problem(v) {
                         self.invalid(
                             e.value.span,
-                            &format!("spec.target.selector.{k}"),
-                            format!("{v:?} is not a valid label value: it {p}"),
-                        );
+                            Joined("spec.target.selector.", k, ""),
+                            format!("{} is not a valid label value: it {p}", shown(v)),
+                        )
+                        .help
+                        .push(LABEL_VALUE_HELP.to_owned());
                         continue;
                     }
                     workload.selector.insert(k.to_owned(), v.to_owned());
@@ -712,7 +786,16 @@ impl Reader<'_, '_> {
         };
         if name == "*" {
             if !inbound {
-                self.invalid(name_node.span, &format!("{field}.name"), "is \"*\"; to call every service that accepts this member, set `dependsAll: true`");
+                self.invalid(
+                    name_node.span,
+                    &format!("{field}.name"),
+                    "is \"*\"; a dependency names one service, a wildcard only accepts callers",
+                )
+                .help
+                .push(
+                    "to call every service that accepts this member, set `dependsAll: true`"
+                        .to_owned(),
+                );
                 return;
             }
             workload.inbound.push(Declaration {
@@ -726,8 +809,10 @@ impl Reader<'_, '_> {
             self.invalid(
                 name_node.span,
                 &format!("{field}.name"),
-                format!("{name:?} is not a valid service name: it {problem}"),
-            );
+                format!("{} is not a valid service name: it {problem}", shown(name)),
+            )
+            .help
+            .push(LABEL_HELP.to_owned());
             return;
         }
         let ns = namespace.unwrap_or_else(|| workload.id.namespace.clone());

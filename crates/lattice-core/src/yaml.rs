@@ -627,8 +627,16 @@ fn describe_scan_error(info: &str) -> String {
         "; a value holding `: ` may need quotes, or a key is indented wrongly"
     } else if info.contains("did not find expected key") || info.contains("expected key") {
         "; check the indentation of this line against the keys above it"
-    } else if info.contains("tab") {
+    } else if info
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|word| word == "tab" || word == "tabs")
+    {
         "; YAML indentation must use spaces, not tabs"
+    } else if info.contains("recursion limit") {
+        "; the nesting is too deep for a spec"
+    } else if info.contains("unprintable") {
+        "; YAML text may not hold control characters such as NUL: remove it, or write it \
+         as an escape (`\\0`) inside double quotes"
     } else {
         ""
     };
@@ -779,6 +787,14 @@ mod tests {
                 .iter()
                 .any(|e| e.message.contains("aliases expand"))
         );
+    }
+
+    #[test]
+    fn a_control_character_is_not_mistaken_for_a_tab() {
+        let stream = parse_str("name: a\0b\n");
+        let message = &stream.errors[0].message;
+        assert!(message.contains("control characters"), "{message}");
+        assert!(!message.contains("tabs"), "{message}");
     }
 
     #[test]

@@ -38,15 +38,23 @@ pub fn spiffe_id(workload: &Workload, trust_domain: &str) -> String {
     format!("spiffe://{}", principal(workload, trust_domain))
 }
 
+/// Whether `workload`'s pods are in the Istio root namespace, where an ALLOW
+/// policy for them would allow its principals to matching pods of every
+/// namespace (a namespace target: to every pod of the mesh).
+#[must_use]
+pub fn in_root_namespace(workload: &Workload, root_namespace: &str) -> bool {
+    pod_namespace(workload) == root_namespace
+}
+
 /// `selector` for `workload`'s pods, or `None` for a namespace target (the
 /// policy then applies to every workload of its namespace).
-// TODO: Istio applies a policy in its root namespace to matching pods of
-// every namespace, so the ALLOW policy of a callee in the root namespace
-// also admits its callers to look-alike pods elsewhere (same labels; Cilium
-// still refuses them), and a namespace target in the root namespace opens
-// every pod of the mesh at L7. No selector can confine such a policy to one
-// namespace; such callees want a diagnostic once `check` knows the root
-// namespace.
+///
+/// Istio applies a policy in its root namespace to matching pods of every
+/// namespace, and no selector can confine it to one; so a callee whose pods
+/// are in the root namespace gets no `AuthorizationPolicy` at all (see
+/// [`pair_rule`]), only its Cilium rules.
+// TODO: `check` cannot warn about such callees, as the root namespace is a
+// `compile` option; a diagnostic would need it as an analysis option too.
 pub(crate) fn workload_selector(workload: &Workload) -> Option<WorkloadSelector> {
     (!workload.selector.is_empty()).then(|| WorkloadSelector {
         match_labels: Labels::from(&workload.selector),
@@ -54,7 +62,8 @@ pub(crate) fn workload_selector(workload: &Workload) -> Option<WorkloadSelector>
 }
 
 /// The callee's L7 rule for agreement `caller -> callee`, or `None` when the
-/// callee exposes no port.
+/// callee exposes no port. Callees in the root namespace are the caller's
+/// business ([`in_root_namespace`]).
 pub(crate) fn pair_rule(
     caller: &Workload,
     callee: &Workload,

@@ -34,7 +34,7 @@ use std::fmt;
 pub use baseline::{BASELINE_NAME, system_namespaces};
 pub use cilium::{CLUSTERWIDE_POLICY, NETWORK_POLICY};
 pub use emit::to_yaml;
-pub use istio::{AUTHORIZATION_POLICY, principal, spiffe_id};
+pub use istio::{AUTHORIZATION_POLICY, in_root_namespace, principal, spiffe_id};
 pub use meta::{
     AGREEMENTS_ANNOTATION, BASELINE_LABEL, BASELINE_OWNER, MANAGED_BY, MANAGED_BY_LABEL,
     OWNER_ANNOTATION, SERVICE_LABEL, agreement_text, object_name,
@@ -154,6 +154,9 @@ pub enum WarningKind {
     DependsAll,
     /// The callee exposes no port, so the agreement compiled to no rule.
     NoPorts,
+    /// The callee's pods are in the Istio root namespace: the agreement got
+    /// its Cilium rules and no Istio rule, which would apply mesh-wide.
+    RootNamespaceCallee,
 }
 
 /// An agreement the output encodes in a way worth a look.
@@ -189,6 +192,11 @@ impl fmt::Display for CompileWarning {
                 f,
                 "{caller} -> {callee} compiles to no rule: {callee} exposes no port"
             ),
+            WarningKind::RootNamespaceCallee => write!(
+                f,
+                "{caller} -> {callee} gets Cilium rules only: {callee} runs in the Istio root \
+                 namespace, where an AuthorizationPolicy would apply to every namespace"
+            ),
         }
     }
 }
@@ -223,8 +231,19 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
         let plan = plans.entry(agreement.callee).or_default();
         plan.cilium.add_ingress(rules.ingress);
         plan.cilium_agreements.push(text.clone());
-        plan.istio.add(rules.l7);
-        plan.istio_agreements.push(text);
+        match rules.l7 {
+            Some(l7) => {
+                plan.istio.add(l7);
+                plan.istio_agreements.push(text);
+            }
+            None => warnings.push(CompileWarning {
+                path: path(&analysis.sources, callee.file),
+                line: line(&analysis.sources, callee.file, callee.name_span),
+                kind: WarningKind::RootNamespaceCallee,
+                caller: caller.id.clone(),
+                callee: callee.id.clone(),
+            }),
+        }
     }
 
     let mut objects = Vec::new();
@@ -276,8 +295,9 @@ pub(crate) struct PairRules {
     pub egress: EgressRule,
     /// Into the callee's `CiliumNetworkPolicy`.
     pub ingress: IngressRule,
-    /// Into the callee's `AuthorizationPolicy`.
-    pub l7: AuthorizationRule,
+    /// Into the callee's `AuthorizationPolicy`; `None` for a callee in the
+    /// Istio root namespace, which gets none.
+    pub l7: Option<AuthorizationRule>,
 }
 
 /// The rules of agreement `caller -> callee`, or `None` when the callee
@@ -287,10 +307,11 @@ pub(crate) fn pair_rules(
     callee: &Workload,
     options: &CompileOptions,
 ) -> Option<PairRules> {
+    let l7 = istio::pair_rule(caller, callee, &options.trust_domain)?;
     Some(PairRules {
         egress: cilium::egress_rule(callee)?,
         ingress: cilium::ingress_rule(caller, callee)?,
-        l7: istio::pair_rule(caller, callee, &options.trust_domain)?,
+        l7: (!istio::in_root_namespace(callee, &options.istio_root_namespace)).then_some(l7),
     })
 }
 

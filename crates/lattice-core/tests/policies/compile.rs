@@ -585,3 +585,64 @@ fn objects_of_a_namespace_target_never_take_the_name_of_a_local_service() {
     )));
     assert_exact(&analysis, &options());
 }
+
+#[test]
+fn callees_in_the_istio_root_namespace_get_cilium_rules_and_no_mesh_wide_istio_policy() {
+    // A policy in Istio's root namespace applies to matching pods of every
+    // namespace; a namespace target there would open every pod of the mesh.
+    let member = "apiVersion: lattice.dev/v1alpha1
+kind: LatticeMeshMember
+metadata:
+  name: istiod-metrics
+  namespace: istio-system
+spec:
+  target:
+    namespace: istio-system
+  ports:
+  - port: 15014
+    name: metrics
+  allowedCallers:
+  - name: prometheus
+    namespace: monitoring
+";
+    let caller = service(
+        "prometheus",
+        "monitoring",
+        9090,
+        "      istiod-metrics:\n        namespace: istio-system\n",
+    );
+    let analysis = files(&[("member.yaml", member), ("prometheus.yaml", &caller)]);
+    assert_eq!(analysis.summary.agreements, 1);
+    let compiled = compile(&analysis, &options());
+
+    let allows_in_root = compiled.objects.iter().any(|o| {
+        matches!(o, Object::Istio(p) if !p.spec.rules.is_empty()
+            && p.metadata.namespace.as_deref() == Some("istio-system"))
+    });
+    assert!(!allows_in_root, "{}", compiled.to_yaml());
+    let cilium: Vec<_> = compiled
+        .objects
+        .iter()
+        .filter(|o| o.kind() == "CiliumNetworkPolicy")
+        .map(|o| o.metadata().namespace.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(cilium, ["istio-system", "monitoring"]);
+    assert_eq!(
+        compiled.warnings.iter().map(|w| w.kind).collect::<Vec<_>>(),
+        [WarningKind::RootNamespaceCallee]
+    );
+
+    // With another root namespace, istio-system is an ordinary namespace.
+    let elsewhere = compile(
+        &analysis,
+        &CompileOptions {
+            istio_root_namespace: "mesh-root".to_owned(),
+            ..options()
+        },
+    );
+    assert!(elsewhere.warnings.is_empty());
+    assert!(elsewhere.objects.iter().any(|o| {
+        matches!(o, Object::Istio(p) if !p.spec.rules.is_empty()
+            && p.metadata.namespace.as_deref() == Some("istio-system"))
+    }));
+}
