@@ -26,10 +26,17 @@ pub enum Side {
 /// Report every relational problem of `graph`.
 #[must_use]
 pub fn check(graph: &Graph) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for w in 0..graph.workloads.len() {
-        check_workload(graph, w, &mut out);
-    }
+    use rayon::prelude::*;
+
+    // Workloads on every core, in slices whose findings are joined in order.
+    let mut out: Vec<Diagnostic> = (0..graph.workloads.len())
+        .into_par_iter()
+        .fold_chunks(256, Vec::new, |mut found, w| {
+            check_workload(graph, w, &mut found);
+            found
+        })
+        .flatten_iter()
+        .collect();
     check_ports(graph, &mut out);
     out
 }
