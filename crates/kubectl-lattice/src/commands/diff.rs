@@ -37,13 +37,15 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
     })?;
     let unread_old = specs::report_unread(&old);
     let unread_new = specs::report_unread(&new);
-    Ok(if unread_old || unread_new {
+    let status = if unread_old || unread_new {
         ExitStatus::Failure
     } else if args.exit_code && !changes.is_empty() {
         ExitStatus::Negative
     } else {
         ExitStatus::Success
-    })
+    };
+    crate::exit_soon((changes, old, new));
+    Ok(status)
 }
 
 /// One side: a revision with `--git`, else a file or folder.

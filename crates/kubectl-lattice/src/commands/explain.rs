@@ -61,13 +61,15 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
         eprintln!("error: {}", d.message);
         incomplete = true;
     }
-    Ok(if incomplete {
+    let status = if incomplete {
         ExitStatus::Failure
     } else if explanation.allowed {
         ExitStatus::Success
     } else {
         ExitStatus::Negative
-    })
+    };
+    crate::exit_soon(analysis);
+    Ok(status)
 }
 
 /// The JSON form of contract section 5, pretty-printed, ending in a newline.

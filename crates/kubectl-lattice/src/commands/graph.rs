@@ -48,9 +48,11 @@ pub fn run(args: &GraphArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         GraphFormat::Mermaid => render::mermaid::graph(&view, out),
         GraphFormat::Json => specs::write_json(&view, out),
     })?;
-    Ok(if specs::report_unread(&analysis) {
+    let status = if specs::report_unread(&analysis) {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    })
+    };
+    crate::exit_soon((view, analysis));
+    Ok(status)
 }

@@ -37,11 +37,13 @@ pub fn run(args: &PathArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         PathFormat::Text => render::path_text::render(&report, args.all, out),
         PathFormat::Json => specs::write_json(&report, out),
     })?;
-    Ok(if specs::report_unread(&analysis) {
+    let status = if specs::report_unread(&analysis) {
         ExitStatus::Failure
     } else if report.found {
         ExitStatus::Success
     } else {
         ExitStatus::Negative
-    })
+    };
+    crate::exit_soon((adjacency, analysis));
+    Ok(status)
 }
