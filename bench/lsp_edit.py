@@ -7,7 +7,9 @@ Opens one service file, then flips one of its inbound declarations to outbound a
 back, EDITS times. Each flip changes the diagnostics of two files (the edited one
 and the peer's), so every edit must be followed by publishes for both. The latency
 of an edit is the time from writing the didChange to the last publishDiagnostics
-read before the server has been quiet for QUIET seconds.
+read before the server has been quiet for QUIET seconds. The number of files
+published per edit is printed too: a server that republishes unchanged files
+shows more than two.
 """
 import json
 import os
@@ -117,7 +119,7 @@ def main():
     client.drain(first_wait=QUIET)
     flipped = text[:m.start()] + m.group(0).replace("inbound", "outbound") + text[m.end():]
 
-    latencies, version = [], 1
+    latencies, published, version = [], [], 1
     for i in range(edits):
         version += 1
         new = flipped if i % 2 == 0 else text
@@ -129,11 +131,13 @@ def main():
         if len(uris) < 2 or last is None:
             raise SystemExit(f"edit {i}: expected publishes for 2 files, got {sorted(uris)}")
         latencies.append((last - start) * 1000)
+        published.append(len(uris))
 
     latencies.sort()
     p90 = latencies[min(len(latencies) - 1, int(round(0.9 * len(latencies))) - 1)]
     print(f"edits: {len(latencies)}  median: {statistics.median(latencies):.1f} ms  "
           f"p90: {p90:.1f} ms  min: {latencies[0]:.1f} ms  max: {latencies[-1]:.1f} ms")
+    print(f"files published per edit: min {min(published)}, max {max(published)}")
     client.request("shutdown", None)
     client.notify("exit", None)
     client.proc.wait(timeout=10)

@@ -45,20 +45,34 @@ done
 
 largest=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
 ws="$BENCH_DIR/ws-$largest"
-for cmd in explain path; do
-  if ! "$BIN" "$cmd" --help >/dev/null 2>&1; then
-    echo "$largest,$cmd,not available,,,," >>"$RESULTS/cli.csv"
-    continue
-  fi
-  hyperfine --warmup 1 --runs 3 -i --export-json "$BENCH_DIR/h.json" \
-    "$BIN $cmd team-000/svc-00001 team-000/svc-00002 $ws" >/dev/null
-  rss=$(peak_rss "$BIN" "$cmd" team-000/svc-00001 team-000/svc-00002 "$ws")
-  python3 - "$BENCH_DIR/h.json" "$largest" "$cmd" "$rss" >>"$RESULTS/cli.csv" <<'PY'
+# A second version of the largest workspace for `diff`: 100 files whose calls
+# turned around, as a week of changes might.
+changed="$BENCH_DIR/ws-$largest-changed"
+rm -rf "$changed" && cp -r "$ws" "$changed"
+find "$changed" -name '*.yaml' | sort | awk 'NR % 480 == 0 && n++ < 100' |
+  xargs sed -i 's/direction: inbound/direction: outbound/'
+first=$(find "$ws" -name '*.yaml' | sort | sed -n 1p)
+last=$(find "$ws" -name '*.yaml' | sort | tail -1)
+ns_of() { basename "$(dirname "$1")"; }
+a="$(ns_of "$first")/$(basename "$first" .yaml)"
+z="$(ns_of "$last")/$(basename "$last" .yaml)"
+while IFS='|' read -r name args; do
+  # shellcheck disable=SC2086 # the arguments are meant to split
+  hyperfine --warmup 1 --runs 3 -i --export-json "$BENCH_DIR/h.json" "$BIN $args" >/dev/null
+  # shellcheck disable=SC2086
+  rss=$(peak_rss "$BIN" $args)
+  python3 - "$BENCH_DIR/h.json" "$largest" "$name" "$rss" >>"$RESULTS/cli.csv" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
 PY
-done
+done <<QUERIES
+explain|explain $a $z $ws
+path|path $a $z $ws
+graph --from --depth all|graph --from $a --depth all -o json $ws
+graph (whole)|graph -o json $ws
+diff|diff $ws $changed -o json
+QUERIES
 
 # The language server on 10k services: 50 edits, each changing two files' diagnostics.
 LSP_N=${LSP_N:-10000}

@@ -2,6 +2,8 @@
 counterpart's spec as related information, republished for every file an
 edit affects, and cleared when the problem is fixed."""
 
+import asyncio
+
 from lsprotocol import types
 
 from conftest import codes, diagnostics_of, find, open_doc, change_doc, uri
@@ -51,6 +53,27 @@ async def test_an_edit_in_one_file_republishes_and_clears_the_other(client):
     change_doc(client, path, 3, [types.TextEdit(range=removal, new_text="")])
     again = await diagnostics_of(client, root / "checkout.yaml", lambda d: len(d) > 0)
     assert codes(again) == ["unmatched-outbound"]
+
+
+async def test_an_edit_republishes_only_the_files_whose_diagnostics_change(client):
+    root = client.root
+    member = root / "monitoring" / "prometheus.yaml"
+    before = await diagnostics_of(client, member, lambda d: len(d) > 0)
+    await diagnostics_of(client, root / "checkout.yaml", lambda d: len(d) > 0)
+    path = root / "payments.yaml"
+    text = open_doc(client, path)
+    at = find(text, "            legacy-billing:")
+    accept = "            checkout:\n                direction: inbound\n"
+    change_doc(client, path, 2, [types.TextEdit(range=types.Range(start=at, end=at), new_text=accept)])
+    await diagnostics_of(client, root / "checkout.yaml", lambda d: len(d) == 0, "cleared diagnostics")
+    await asyncio.sleep(0.3)
+
+    # prometheus' problem is elsewhere: its list was not sent again.
+    assert client.diagnostics[uri(member)] is before
+    # legacy-billing (named by the edited file) and orders (unrelated) had
+    # nothing to report before and after: nothing was ever sent for them.
+    assert uri(root / "billing" / "legacy-billing.yml") not in client.diagnostics
+    assert uri(root / "orders.yaml") not in client.diagnostics
 
 
 async def test_utf16_positions_after_non_ascii_text(client):

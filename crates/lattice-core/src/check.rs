@@ -26,34 +26,51 @@ pub enum Side {
 /// Report every relational problem of `graph`.
 #[must_use]
 pub fn check(graph: &Graph) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (a, workload) in graph.workloads.iter().enumerate() {
-        for declaration in &workload.outbound {
-            check_outbound(graph, a, declaration, &mut out);
-        }
-        for declaration in &workload.inbound {
-            check_inbound(graph, a, declaration, &mut out);
-        }
-        if let Some(span) = workload.depends_all {
-            out.push(
-                Diagnostic::new(
-                    Code::Wildcard,
-                    Location {
-                        file: workload.file,
-                        span,
-                    },
-                    format!(
-                        "{} calls every service that accepts it (`dependsAll`)",
-                        workload.id
-                    ),
-                )
-                .with_label("escape hatch")
-                .with_help("list the services it calls under `dependencies` instead"),
-            );
-        }
-    }
+    use rayon::prelude::*;
+
+    // Workloads on every core, in slices whose findings are joined in order.
+    let mut out: Vec<Diagnostic> = (0..graph.workloads.len())
+        .into_par_iter()
+        .fold_chunks(256, Vec::new, |mut found, w| {
+            check_workload(graph, w, &mut found);
+            found
+        })
+        .flatten_iter()
+        .collect();
     check_ports(graph, &mut out);
     out
+}
+
+/// The relational problems of the declarations of workload `w` (its
+/// unmatched, unknown, wildcard and self-referencing declarations), in the
+/// order [`check`] reports them. They all point into `w`'s file.
+pub fn check_workload(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>) {
+    let Some(workload) = graph.workloads.get(w) else {
+        return;
+    };
+    for declaration in &workload.outbound {
+        check_outbound(graph, w, declaration, out);
+    }
+    for declaration in &workload.inbound {
+        check_inbound(graph, w, declaration, out);
+    }
+    if let Some(span) = workload.depends_all {
+        out.push(
+            Diagnostic::new(
+                Code::Wildcard,
+                Location {
+                    file: workload.file,
+                    span,
+                },
+                format!(
+                    "{} calls every service that accepts it (`dependsAll`)",
+                    workload.id
+                ),
+            )
+            .with_label("escape hatch")
+            .with_help("list the services it calls under `dependencies` instead"),
+        );
+    }
 }
 
 fn check_outbound(
@@ -330,36 +347,48 @@ fn suggest(graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
 fn check_ports(graph: &Graph, out: &mut Vec<Diagnostic>) {
     let mut reported = HashSet::new();
     for agreement in &graph.agreements {
-        let callee = &graph.workloads[agreement.callee];
-        if !callee.ports.is_empty() || !reported.insert(agreement.callee) {
-            continue;
+        if reported.insert(agreement.callee) {
+            out.extend(no_ports(graph, agreement.callee));
         }
-        let callers: Vec<String> = graph
-            .agreements
-            .iter()
-            .filter(|g| g.callee == agreement.callee)
-            .map(|g| graph.workloads[g.caller].id.to_string())
-            .collect();
-        let (field, example) = match callee.kind {
-            WorkloadKind::Service => ("spec.workload.service.ports", "`http: {port: 8080}`"),
-            WorkloadKind::MeshMember => ("spec.ports", "`- {port: 8080, name: http}`"),
-        };
-        out.push(
-            Diagnostic::new(
-                Code::NoPorts,
-                callee.name_location(),
-                format!(
-                    "{} accepts {} but exposes no port, so its agreements compile to no rule",
-                    callee.id,
-                    callers.join(", ")
-                ),
-            )
-            .with_label("callee without ports")
-            .with_help(format!(
-                "declare the ports it serves under `{field}`, e.g. {example}"
-            )),
-        );
     }
+}
+
+/// The `no-ports` warning of `callee`: it is the callee of agreements but
+/// exposes no port. It points into `callee`'s file.
+#[must_use]
+pub fn no_ports(graph: &Graph, callee: WorkloadIndex) -> Option<Diagnostic> {
+    let workload = graph.workloads.get(callee)?;
+    if !workload.ports.is_empty() {
+        return None;
+    }
+    let callers: Vec<String> = graph
+        .agreements
+        .iter()
+        .filter(|g| g.callee == callee)
+        .map(|g| graph.workloads[g.caller].id.to_string())
+        .collect();
+    if callers.is_empty() {
+        return None;
+    }
+    let (field, example) = match workload.kind {
+        WorkloadKind::Service => ("spec.workload.service.ports", "`http: {port: 8080}`"),
+        WorkloadKind::MeshMember => ("spec.ports", "`- {port: 8080, name: http}`"),
+    };
+    Some(
+        Diagnostic::new(
+            Code::NoPorts,
+            workload.name_location(),
+            format!(
+                "{} accepts {} but exposes no port, so its agreements compile to no rule",
+                workload.id,
+                callers.join(", ")
+            ),
+        )
+        .with_label("callee without ports")
+        .with_help(format!(
+            "declare the ports it serves under `{field}`, e.g. {example}"
+        )),
+    )
 }
 
 /// The lines that add `peer` as a declaration of `side` to `workload`'s

@@ -135,52 +135,70 @@ impl Graph {
     }
 
     fn match_declarations(&self) -> Vec<Agreement> {
+        let mut agreements: Vec<Agreement> = (0..self.workloads.len())
+            .flat_map(|a| self.agreements_of(a))
+            .collect();
+        agreements.sort_by(|x, y| self.agreement_order(x, y));
+        agreements
+    }
+
+    /// The agreements in which `a` is the caller, in declaration order (not
+    /// yet in the order of [`Graph::agreements`]). They depend on `a`'s
+    /// outbound declarations and `dependsAll`, and on the inbound
+    /// declarations of the workloads it calls or that name it; an
+    /// incremental analysis recomputes them per caller.
+    #[must_use]
+    pub fn agreements_of(&self, a: WorkloadIndex) -> Vec<Agreement> {
+        let Some(caller) = self.workloads.get(a) else {
+            return Vec::new();
+        };
         let mut seen = BTreeSet::new();
         let mut agreements = Vec::new();
-        for (a, caller) in self.workloads.iter().enumerate() {
-            for (i, declaration) in caller.outbound.iter().enumerate() {
-                let Peer::Named(peer) = &declaration.peer else {
-                    continue;
-                };
-                let Some(b) = self.get(peer) else { continue };
-                if b == a || !seen.insert((a, b)) {
+        for (i, declaration) in caller.outbound.iter().enumerate() {
+            let Peer::Named(peer) = &declaration.peer else {
+                continue;
+            };
+            let Some(b) = self.get(peer) else { continue };
+            if b == a || !seen.insert(b) {
+                continue;
+            }
+            if let Some(inbound) = self.acceptance(b, &caller.id) {
+                agreements.push(Agreement {
+                    caller: a,
+                    callee: b,
+                    outbound: Consent::Named(i),
+                    inbound,
+                });
+            }
+        }
+        if caller.depends_all.is_some() {
+            for (b, callee) in self.workloads.iter().enumerate() {
+                if b == a || seen.contains(&b) {
                     continue;
                 }
-                if let Some(inbound) = self.acceptance(b, &caller.id) {
+                let named = callee
+                    .inbound
+                    .iter()
+                    .position(|d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id));
+                if let Some(j) = named {
+                    seen.insert(b);
                     agreements.push(Agreement {
                         caller: a,
                         callee: b,
-                        outbound: Consent::Named(i),
-                        inbound,
+                        outbound: Consent::DependsAll,
+                        inbound: Consent::Named(j),
                     });
                 }
             }
-            if caller.depends_all.is_some() {
-                for (b, callee) in self.workloads.iter().enumerate() {
-                    if b == a || seen.contains(&(a, b)) {
-                        continue;
-                    }
-                    let named = callee
-                        .inbound
-                        .iter()
-                        .position(|d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id));
-                    if let Some(j) = named {
-                        seen.insert((a, b));
-                        agreements.push(Agreement {
-                            caller: a,
-                            callee: b,
-                            outbound: Consent::DependsAll,
-                            inbound: Consent::Named(j),
-                        });
-                    }
-                }
-            }
         }
-        agreements.sort_by(|x, y| {
-            let key = |g: &Agreement| (&self.workloads[g.caller].id, &self.workloads[g.callee].id);
-            key(x).cmp(&key(y))
-        });
         agreements
+    }
+
+    /// The order of [`Graph::agreements`]: by caller id, then callee id.
+    #[must_use]
+    pub fn agreement_order(&self, x: &Agreement, y: &Agreement) -> std::cmp::Ordering {
+        let key = |g: &Agreement| (&self.workloads[g.caller].id, &self.workloads[g.callee].id);
+        key(x).cmp(&key(y))
     }
 
     /// The declaration behind a consent on the outbound side.

@@ -171,14 +171,7 @@ fn link(results: Vec<FileResult>) -> Analysis {
 
     let graph = Graph::new(workloads);
     diagnostics.extend(check::check(&graph));
-    diagnostics.sort_by(|a, b| {
-        (a.location.file, a.location.span.start, a.code, &a.message).cmp(&(
-            b.location.file,
-            b.location.span.start,
-            b.code,
-            &b.message,
-        ))
-    });
+    sort_diagnostics(&mut diagnostics);
 
     let count = |kind| graph.workloads.iter().filter(|w| w.kind == kind).count();
     let summary = Summary {
@@ -202,6 +195,20 @@ fn link(results: Vec<FileResult>) -> Analysis {
         diagnostics,
         summary,
     }
+}
+
+/// Sort diagnostics into the order of [`Analysis::diagnostics`]: by file,
+/// position, code and message. The sort is stable, so diagnostics equal in
+/// all four keep the order they were reported in.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.location.file, a.location.span.start, a.code, &a.message).cmp(&(
+            b.location.file,
+            b.location.span.start,
+            b.code,
+            &b.message,
+        ))
+    });
 }
 
 fn read_file(file: FileId, input: Input, default_namespace: &str) -> FileResult {

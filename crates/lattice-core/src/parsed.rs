@@ -50,6 +50,36 @@ impl ParsedFile {
     pub fn workloads(&self) -> &[Workload] {
         &self.result.workloads
     }
+
+    /// [`ParsedFile::workloads`] as file `id` of an analysis defines them.
+    #[must_use]
+    pub fn workloads_in(&self, id: FileId) -> Vec<Workload> {
+        self.result
+            .workloads
+            .iter()
+            .map(|w| Workload {
+                file: id,
+                ..w.clone()
+            })
+            .collect()
+    }
+
+    /// The diagnostics that concern this file alone (YAML and spec errors),
+    /// pointing into file `id` of an analysis.
+    #[must_use]
+    pub fn diagnostics_in(&self, id: FileId) -> Vec<Diagnostic> {
+        self.result
+            .diagnostics
+            .iter()
+            .map(|d| relocate(d.clone(), id))
+            .collect()
+    }
+
+    /// Documents that are not Lattice specs and were skipped.
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.result.skipped
+    }
 }
 
 /// Link files read with [`ParsedFile::read`] into one analysis: file `i` of
@@ -62,23 +92,11 @@ pub fn analyze_parsed(files: &[Arc<ParsedFile>]) -> Analysis {
         .enumerate()
         .map(|(i, parsed)| {
             let id = FileId(i as u32);
-            let own = &parsed.result;
             FileResult {
-                source: own.source.clone(),
-                workloads: own
-                    .workloads
-                    .iter()
-                    .map(|w| Workload {
-                        file: id,
-                        ..w.clone()
-                    })
-                    .collect(),
-                diagnostics: own
-                    .diagnostics
-                    .iter()
-                    .map(|d| relocate(d.clone(), id))
-                    .collect(),
-                skipped: own.skipped,
+                source: parsed.result.source.clone(),
+                workloads: parsed.workloads_in(id),
+                diagnostics: parsed.diagnostics_in(id),
+                skipped: parsed.result.skipped,
             }
         })
         .collect();

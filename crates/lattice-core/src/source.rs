@@ -211,6 +211,16 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Put `file` in the place of file `id`, which keeps its id; `false`
+    /// (and no change) when there is no such file.
+    pub fn replace(&mut self, id: FileId, file: SourceFile) -> bool {
+        let Some(slot) = self.files.get_mut(id.0 as usize) else {
+            return false;
+        };
+        *slot = file;
+        true
+    }
+
     /// All files with their ids, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files

@@ -250,7 +250,7 @@ pub struct Stream {
 /// documents completed before it are kept, the one it interrupts is dropped.
 ///
 /// Text in the block style specs are written in takes a fast path
-/// ([`fast`]); anything else is read by saphyr-parser. Both give the same
+/// (`yaml/fast.rs`); anything else is read by saphyr-parser. Both give the same
 /// result.
 #[must_use]
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {

@@ -1,10 +1,11 @@
 //! The one conversion of the core's [`Diagnostic`] to an LSP diagnostic, and
-//! the grouping of an analysis's diagnostics by file for publishing.
+//! the grouping of an analysis's diagnostics by file for publishing (every
+//! file after a full link, one file after an incremental update).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use lattice_core::{Diagnostic, Severity};
+use lattice_core::{Diagnostic, FileId, Severity};
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString};
 
 use crate::position::{Encoding, Positions};
@@ -74,4 +75,20 @@ pub fn by_file(
         }
     }
     out
+}
+
+/// The LSP diagnostics of analyzed file `id`.
+#[must_use]
+pub fn of_file(
+    workspace: &Workspace,
+    id: FileId,
+    encoding: Encoding,
+) -> Vec<lsp_types::Diagnostic> {
+    let all = &workspace.analysis().diagnostics;
+    let start = all.partition_point(|d| d.location.file < id);
+    let end = all.partition_point(|d| d.location.file <= id);
+    all[start..end]
+        .iter()
+        .map(|d| to_lsp(d, workspace, encoding))
+        .collect()
 }

@@ -25,6 +25,8 @@
 //!
 //! [`server`] runs the loop and dispatches; one file per LSP method sits under
 //! [`handlers`]; [`workspace`] is the set of files and their cached parses;
+//! [`incremental`] keeps the cross-file analysis up to date one changed
+//! file at a time, and says which files' diagnostics to publish again;
 //! [`position`] is the only place where byte offsets become LSP positions;
 //! [`diagnostics`] is the only conversion of core diagnostics. Nothing is
 //! ever printed to stdout except the protocol: logs go to stderr through
@@ -35,6 +37,7 @@ pub mod complete;
 pub mod diagnostics;
 pub mod document;
 pub mod handlers;
+pub mod incremental;
 pub mod locate;
 pub mod position;
 pub mod preview;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::cluster::{ClusterCache, ClusterNames};
 use crate::position::{Encoding, Positions};
-use crate::workspace::{MAX_FILE_SIZE, Workspace};
+use crate::workspace::{MAX_FILE_SIZE, Refreshed, Workspace};
 use crate::{diagnostics, handlers};
 
 /// Why the server stopped other than by `shutdown` and `exit`.
@@ -339,9 +339,25 @@ impl<'c> Server<'c> {
 
     /// Analyze again and publish the diagnostics of every file whose list
     /// changed (an empty list for a file whose problems are gone), and of
-    /// `also` in any case.
+    /// `also` in any case. Only the files the analysis computed again are
+    /// converted and compared, unless everything was linked again.
     fn refresh(&mut self, also: &[PathBuf]) {
-        self.workspace.refresh();
+        match self.workspace.refresh() {
+            Refreshed::All => self.publish_all(also),
+            Refreshed::Files(paths) => {
+                let mut paths: Vec<PathBuf> = paths;
+                paths.extend(also.iter().cloned());
+                paths.sort();
+                paths.dedup();
+                for path in paths {
+                    self.publish_changed(&path, also.contains(&path));
+                }
+            }
+        }
+    }
+
+    /// Compare every analyzed file's diagnostics with what was published.
+    fn publish_all(&mut self, also: &[PathBuf]) {
         let next = diagnostics::by_file(&self.workspace, self.encoding);
         let gone: Vec<PathBuf> = self
             .published
@@ -369,6 +385,26 @@ impl<'c> Server<'c> {
                 self.publish(path, Vec::new());
             }
         }
+    }
+
+    /// Publish the diagnostics of `path` when they differ from what was
+    /// published, or in any case when `always`.
+    fn publish_changed(&mut self, path: &Path, always: bool) {
+        let Some(id) = self.workspace.file_id(path) else {
+            if always && self.workspace.contains(path) {
+                self.publish(path, Vec::new());
+            }
+            return;
+        };
+        let list = diagnostics::of_file(&self.workspace, id, self.encoding);
+        let same = self
+            .published
+            .get(path)
+            .map_or(list.is_empty(), |old| *old == list);
+        if !same || always {
+            self.publish(path, list.clone());
+        }
+        self.published.insert(path.to_path_buf(), list);
     }
 
     fn publish(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {

@@ -3,30 +3,39 @@
 //! current analysis of the whole set.
 //!
 //! Each file keeps its own parse ([`ParsedFile`]); an edit reads again only
-//! the file it touched, and the cheap cross-file part (graph, agreements,
-//! relational checks) is redone for the whole set, so every file the edit
-//! affects sees the result at once.
+//! the file it touched, and the cross-file part (graph, agreements,
+//! relational checks) is brought up to date by [`Incremental`], which redoes
+//! only what can depend on that file and says which files' diagnostics it
+//! computed again. When a file enters or leaves the analysis (file ids
+//! follow path order), or when many files changed at once, the whole set is
+//! linked again.
 //!
 //! Files that never mention the Lattice API group are kept out: they cannot
 //! hold a Lattice document, and reporting their YAML syntax errors is the
 //! job of a YAML server, not of this one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lattice_core::parsed::{ParsedFile, analyze_parsed};
+use lattice_core::parsed::ParsedFile;
 use lattice_core::{Analysis, FileId, Input, InputContent, Options};
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 use rayon::prelude::*;
 
 use crate::document::Document;
+use crate::incremental::{Incremental, Update};
 use crate::position::Encoding;
 use crate::walk;
 
 /// Largest file read, as the command line's default: a larger file is
 /// reported (when open) or left out (when only on disk), never read whole.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Above this many changed files in one refresh (a branch checkout, a
+/// formatter run over the tree), one full link is cheaper than as many
+/// incremental updates.
+const INCREMENTAL_UP_TO: usize = 64;
 
 /// Text every file holding a Lattice document contains.
 const MARKER: &str = "lattice.dev/";
@@ -70,6 +79,15 @@ impl Entry {
     }
 }
 
+/// Which files' diagnostics a [`Workspace::refresh`] may have changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    /// Any file's: the set was linked again in full.
+    All,
+    /// Only these files' (paths of analyzed files).
+    Files(Vec<PathBuf>),
+}
+
 /// Every tracked file and the analysis of the set.
 #[derive(Debug)]
 pub struct Workspace {
@@ -77,9 +95,15 @@ pub struct Workspace {
     files: BTreeMap<PathBuf, Entry>,
     options: Options,
     max_file_size: u64,
-    analysis: Analysis,
-    /// The path of each file of `analysis`, by file id.
+    linked: Incremental,
+    /// The path of each file of the analysis, by file id.
     ids: Vec<PathBuf>,
+    /// The file id of each path of the analysis.
+    id_of: HashMap<PathBuf, FileId>,
+    /// Paths whose content or tracking changed since the last refresh.
+    dirty: BTreeSet<PathBuf>,
+    /// Whether the set was ever linked.
+    linked_once: bool,
 }
 
 impl Workspace {
@@ -91,8 +115,11 @@ impl Workspace {
             files: BTreeMap::new(),
             options,
             max_file_size,
-            analysis: Analysis::default(),
+            linked: Incremental::default(),
             ids: Vec::new(),
+            id_of: HashMap::new(),
+            dirty: BTreeSet::new(),
+            linked_once: false,
         }
     }
 
@@ -128,10 +155,15 @@ impl Workspace {
     pub fn remove_root(&mut self, root: &Path) {
         self.roots.retain(|r| r != root);
         let roots = self.roots.clone();
+        let dirty = &mut self.dirty;
         self.files.retain(|path, entry| {
-            entry.open.is_some()
+            let keep = entry.open.is_some()
                 || !path.starts_with(root)
-                || roots.iter().any(|r| path.starts_with(r))
+                || roots.iter().any(|r| path.starts_with(r));
+            if !keep {
+                dirty.insert(path.clone());
+            }
+            keep
         });
     }
 
@@ -149,10 +181,11 @@ impl Workspace {
 
     /// The editor opened `path`.
     pub fn open(&mut self, path: PathBuf, uri: Uri, text: String, version: i32) {
-        let entry = self.files.entry(path).or_default();
+        let entry = self.files.entry(path.clone()).or_default();
         entry.open = Some(Document::new(text, version));
         entry.uri = Some(uri);
         entry.parsed = None;
+        self.dirty.insert(path);
     }
 
     /// The editor changed `path`; unknown paths are ignored (a change before
@@ -172,6 +205,7 @@ impl Workspace {
         };
         doc.apply(changes, version, encoding);
         entry.parsed = None;
+        self.dirty.insert(path.to_path_buf());
     }
 
     /// The editor closed `path`: the disk's content counts again.
@@ -206,6 +240,7 @@ impl Workspace {
     }
 
     fn set_disk(&mut self, path: PathBuf, disk: Option<Disk>) {
+        self.dirty.insert(path.clone());
         match (disk, self.files.get_mut(&path)) {
             (None, Some(entry)) if entry.open.is_none() => {
                 self.files.remove(&path);
@@ -229,15 +264,20 @@ impl Workspace {
         }
     }
 
-    /// Analyze the set again, reading only the files whose content changed.
-    pub fn refresh(&mut self) {
+    /// Bring the analysis up to date, reading again only the files whose
+    /// content changed; which files' diagnostics may have changed.
+    pub fn refresh(&mut self) -> Refreshed {
+        let dirty = std::mem::take(&mut self.dirty);
         let max = self.max_file_size;
         let options = &self.options;
-        let stale: Vec<(PathBuf, Option<Arc<ParsedFile>>)> = self
-            .files
+        let files = &self.files;
+        let fresh: Vec<(&PathBuf, Option<Arc<ParsedFile>>)> = dirty
             .par_iter()
-            .filter(|(_, e)| e.parsed.is_none())
-            .map(|(path, entry)| {
+            .filter_map(|path| {
+                let entry = files.get(path)?;
+                if entry.parsed.is_some() {
+                    return None;
+                }
                 let parsed = entry.input(max).map(|content| {
                     let input = Input {
                         path: path.to_string_lossy().into_owned(),
@@ -245,14 +285,56 @@ impl Workspace {
                     };
                     Arc::new(ParsedFile::read(input, options))
                 });
-                (path.clone(), parsed)
+                Some((path, parsed))
             })
             .collect();
-        for (path, parsed) in stale {
-            if let Some(entry) = self.files.get_mut(&path) {
+        for (path, parsed) in fresh {
+            if let Some(entry) = self.files.get_mut(path) {
                 entry.parsed = parsed;
             }
         }
+
+        let analyzed = |path: &PathBuf| self.files.get(path).is_some_and(|e| e.parsed.is_some());
+        let moved = dirty
+            .iter()
+            .any(|path| self.id_of.contains_key(path) != analyzed(path));
+        // TODO: a file created, deleted or gaining its first Lattice document
+        // links everything again (a few hundred milliseconds at 10,000
+        // services), because file ids are positions in path order; ids that
+        // stay put (a free list) would let it take the incremental path.
+        let changed = dirty.iter().filter(|p| self.id_of.contains_key(*p)).count();
+        if moved || !self.linked_once || changed > INCREMENTAL_UP_TO {
+            self.link_all();
+            return Refreshed::All;
+        }
+
+        let mut affected = BTreeSet::new();
+        let mut all = false;
+        for path in &dirty {
+            let (Some(&id), Some(parsed)) = (
+                self.id_of.get(path),
+                self.files.get(path).and_then(|e| e.parsed.clone()),
+            ) else {
+                continue;
+            };
+            match self.linked.replace(id, parsed) {
+                Update::All => all = true,
+                Update::Files(ids) => affected.extend(ids),
+            }
+        }
+        if all {
+            return Refreshed::All;
+        }
+        Refreshed::Files(
+            affected
+                .into_iter()
+                .map(|id| self.path(id).to_path_buf())
+                .collect(),
+        )
+    }
+
+    /// Link every analyzed file again, giving file ids in path order.
+    fn link_all(&mut self) {
         let mut ids = Vec::new();
         let mut parsed = Vec::new();
         for (path, entry) in &self.files {
@@ -261,14 +343,20 @@ impl Workspace {
                 parsed.push(Arc::clone(p));
             }
         }
-        self.analysis = analyze_parsed(&parsed);
+        self.linked = Incremental::new(parsed);
+        self.id_of = ids
+            .iter()
+            .enumerate()
+            .map(|(i, path)| (path.clone(), FileId(i as u32)))
+            .collect();
         self.ids = ids;
+        self.linked_once = true;
     }
 
     /// The analysis of the last [`Workspace::refresh`].
     #[must_use]
     pub fn analysis(&self) -> &Analysis {
-        &self.analysis
+        self.linked.analysis()
     }
 
     /// The path of a file of the analysis.
@@ -280,10 +368,7 @@ impl Workspace {
     /// The id of `path` in the analysis, when it takes part.
     #[must_use]
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
-        self.ids
-            .iter()
-            .position(|p| p == path)
-            .map(|i| FileId(i as u32))
+        self.id_of.get(path).copied()
     }
 
     /// Paths of the files of the analysis, by file id.
@@ -474,5 +559,106 @@ mod tests {
         );
         ws.refresh();
         assert_eq!(codes(&ws, &path), vec!["file-too-large"]);
+    }
+
+    /// What a client sees: each file's last published list, kept up to date
+    /// the way the server does it (only the files a refresh names).
+    fn follow(
+        ws: &mut Workspace,
+        shown: &mut BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    ) -> Refreshed {
+        let refreshed = ws.refresh();
+        match &refreshed {
+            Refreshed::All => *shown = crate::diagnostics::by_file(ws, Encoding::Utf16),
+            Refreshed::Files(paths) => {
+                for path in paths {
+                    let id = ws.file_id(path).unwrap();
+                    let list = crate::diagnostics::of_file(ws, id, Encoding::Utf16);
+                    shown.insert(path.clone(), list);
+                }
+            }
+        }
+        refreshed
+    }
+
+    #[test]
+    fn every_file_whose_diagnostics_change_is_refreshed_and_bystanders_are_not() {
+        let (dir, mut ws) = setup();
+        let bystander = dir.path().join("inventory.yaml");
+        std::fs::write(
+            &bystander,
+            CALLEE
+                .replace("payments", "inventory")
+                .replace("8080", "9090"),
+        )
+        .unwrap();
+        ws.reload(&bystander);
+        let mut shown = BTreeMap::new();
+        assert_eq!(follow(&mut ws, &mut shown), Refreshed::All);
+
+        let payments = dir.path().join("payments.yaml");
+        let checkout = dir.path().join("checkout.yaml");
+        let accepting =
+            format!("{CALLEE}    resources:\n      checkout:\n        direction: inbound\n");
+        let renamed = CALLEE.replace("name: payments", "name: payment");
+        ws.open(
+            payments.clone(),
+            crate::uri::from_path(&payments),
+            CALLEE.to_owned(),
+            1,
+        );
+        for (version, text) in [(2, accepting.as_str()), (3, CALLEE), (4, &renamed)] {
+            let whole = TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: text.to_owned(),
+            };
+            ws.change(&payments, vec![whole], version, Encoding::Utf16);
+            let refreshed = follow(&mut ws, &mut shown);
+            assert_eq!(
+                refreshed,
+                Refreshed::Files(vec![checkout.clone(), payments.clone()])
+            );
+            assert_eq!(shown, crate::diagnostics::by_file(&ws, Encoding::Utf16));
+        }
+        let checkout_codes = codes(&ws, &checkout);
+        assert_eq!(
+            checkout_codes,
+            vec!["unknown-service"],
+            "did you mean payment?"
+        );
+
+        ws.close(&payments);
+        follow(&mut ws, &mut shown);
+        assert_eq!(shown, crate::diagnostics::by_file(&ws, Encoding::Utf16));
+        assert_eq!(codes(&ws, &checkout), vec!["unmatched-outbound"]);
+
+        std::fs::remove_file(&bystander).unwrap();
+        ws.deleted(&bystander);
+        assert_eq!(follow(&mut ws, &mut shown), Refreshed::All);
+        assert_eq!(ws.analyzed_paths().len(), 2);
+    }
+
+    #[test]
+    fn many_files_changed_at_once_are_linked_in_full() {
+        let (dir, mut ws) = setup();
+        let paths: Vec<PathBuf> = (0..=INCREMENTAL_UP_TO)
+            .map(|i| dir.path().join(format!("s{i}.yaml")))
+            .collect();
+        for (i, path) in paths.iter().enumerate() {
+            std::fs::write(path, CALLEE.replace("payments", &format!("s{i}"))).unwrap();
+            ws.reload(path);
+        }
+        assert_eq!(ws.refresh(), Refreshed::All, "files were added");
+        for path in &paths {
+            std::fs::write(path, CALLEE.replace("payments", "payments-copy")).unwrap();
+            ws.reload(path);
+        }
+        assert_eq!(ws.refresh(), Refreshed::All);
+        assert_eq!(
+            ws.analysis().summary.errors,
+            INCREMENTAL_UP_TO + 1,
+            "one duplicate-service per copy after the first, and checkout's unmatched call"
+        );
     }
 }

@@ -44,7 +44,9 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
         Err(error) => return Err(Error::Output(error)),
         Ok(()) => {}
     }
-    Ok(exit_status(&analysis))
+    let status = exit_status(&analysis);
+    crate::exit_soon(analysis);
+    Ok(status)
 }
 
 /// The exit status of `check`: 2 when a file or folder could not be read

@@ -87,6 +87,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
             analysis.summary.agreements
         );
     }
+    crate::exit_soon((analysis, compiled));
     Ok(ExitStatus::Success)
 }
 

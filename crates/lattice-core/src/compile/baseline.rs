@@ -28,7 +28,7 @@ use super::istio::AUTHORIZATION_POLICY;
 use super::meta::baseline_meta;
 use super::objects::{
     AuthorizationPolicy, AuthorizationSpec, CILIUM_API_VERSION, CiliumPolicy, CiliumSpec,
-    DefaultDeny, EndpointSelector, ISTIO_API_VERSION, IngressRule, Object, Operator,
+    DefaultDeny, EndpointSelector, ISTIO_API_VERSION, IngressRule, Labels, Object, Operator,
     POD_NAMESPACE_LABEL, Requirement,
 };
 use super::pod_namespace;
@@ -72,7 +72,7 @@ fn cilium(options: &CompileOptions) -> CiliumPolicy {
     // `NotIn` also matches endpoints without the label at all (Cilium's
     // health and ingress endpoints); `Exists` keeps the selection to pods.
     let selector = EndpointSelector {
-        match_labels: std::collections::BTreeMap::new(),
+        match_labels: Labels::default(),
         match_expressions: vec![
             Requirement {
                 key: POD_NAMESPACE_LABEL.to_owned(),

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::CompileOptions;
 use super::objects::{
     CILIUM_API_VERSION, CiliumPolicy, CiliumSpec, EgressRule, EndpointSelector, IngressRule,
-    MAX_PORTS_PER_RULE, ObjectMeta, POD_NAMESPACE_LABEL, PortProtocol, PortRule,
+    Labels, MAX_PORTS_PER_RULE, ObjectMeta, POD_NAMESPACE_LABEL, PortProtocol, PortRule,
 };
 use super::pod_namespace;
 use crate::model::{Port, Protocol, Workload};
@@ -33,14 +33,14 @@ pub const CLUSTERWIDE_POLICY: &str = "CiliumClusterwideNetworkPolicy";
 /// its labels, or `{}` (every pod of the namespace) for a namespace target.
 pub(crate) fn subject_selector(workload: &Workload) -> EndpointSelector {
     EndpointSelector {
-        match_labels: workload.selector.clone(),
+        match_labels: Labels::from(&workload.selector),
         match_expressions: Vec::new(),
     }
 }
 
 /// The pods of `workload`, as the peer of a rule in any namespace.
 pub(crate) fn peer_selector(workload: &Workload) -> EndpointSelector {
-    let mut labels = workload.selector.clone();
+    let mut labels = Labels::from(&workload.selector);
     labels.insert(
         POD_NAMESPACE_LABEL.to_owned(),
         pod_namespace(workload).to_owned(),
@@ -99,7 +99,7 @@ pub(crate) fn platform_egress(options: &CompileOptions) -> Vec<EgressRule> {
         protocol: protocol.as_str(),
     };
     let pods = |namespace: &str, key: &str, value: &str| EndpointSelector {
-        match_labels: BTreeMap::from([
+        match_labels: Labels::from([
             (POD_NAMESPACE_LABEL.to_owned(), namespace.to_owned()),
             (key.to_owned(), value.to_owned()),
         ]),

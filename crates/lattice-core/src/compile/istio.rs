@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::objects::{
     Action, AuthorizationPolicy, AuthorizationRule, AuthorizationSpec, From, ISTIO_API_VERSION,
-    ObjectMeta, Operation, Source, To, WorkloadSelector,
+    Labels, ObjectMeta, Operation, Source, To, WorkloadSelector,
 };
 use super::pod_namespace;
 use crate::model::Workload;
@@ -57,7 +57,7 @@ pub fn in_root_namespace(workload: &Workload, root_namespace: &str) -> bool {
 // `compile` option; a diagnostic would need it as an analysis option too.
 pub(crate) fn workload_selector(workload: &Workload) -> Option<WorkloadSelector> {
     (!workload.selector.is_empty()).then(|| WorkloadSelector {
-        match_labels: workload.selector.clone(),
+        match_labels: Labels::from(&workload.selector),
     })
 }
 

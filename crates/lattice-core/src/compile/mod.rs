@@ -31,6 +31,8 @@ mod render;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use rayon::prelude::*;
+
 pub use baseline::{BASELINE_NAME, system_namespaces};
 pub use cilium::{CLUSTERWIDE_POLICY, NETWORK_POLICY};
 pub use emit::to_yaml;
@@ -205,16 +207,26 @@ impl fmt::Display for CompileWarning {
 #[must_use]
 pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
     let graph = &analysis.graph;
+    // Each agreement's rules on every core; merged into the plans in order.
+    let all_rules: Vec<Option<Option<PairRules>>> = graph
+        .agreements
+        .par_iter()
+        .map(|agreement| {
+            let caller = &graph.workloads[agreement.caller];
+            let callee = &graph.workloads[agreement.callee];
+            (usable(caller) && usable(callee)).then(|| pair_rules(caller, callee, options))
+        })
+        .collect();
     let mut plans: BTreeMap<WorkloadIndex, Plan> = BTreeMap::new();
     let mut warnings = Vec::new();
-    for agreement in &graph.agreements {
+    for (agreement, rules) in graph.agreements.iter().zip(all_rules) {
         let caller = &graph.workloads[agreement.caller];
         let callee = &graph.workloads[agreement.callee];
-        if !usable(caller) || !usable(callee) {
+        let Some(rules) = rules else {
             continue;
-        }
+        };
         warnings.extend(wildcard_warning(analysis, agreement));
-        let Some(rules) = pair_rules(caller, callee, options) else {
+        let Some(rules) = rules else {
             warnings.push(CompileWarning {
                 path: path(&analysis.sources, callee.file),
                 line: line(&analysis.sources, callee.file, callee.name_span),
@@ -246,29 +258,32 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
         }
     }
 
-    let mut objects = Vec::new();
-    for (index, plan) in plans {
-        let workload = &graph.workloads[index];
-        let namespace = pod_namespace(workload);
-        let name = object_name(&workload.id, namespace);
-        let cilium_meta = meta::workload_meta(
-            name.clone(),
-            namespace,
-            &workload.id,
-            &plan.cilium_agreements,
-        );
-        if let Some(policy) = plan.cilium.into_policy(workload, cilium_meta, options) {
-            objects.push(Object::Cilium(policy));
-        }
-        let istio_meta = meta::workload_meta(name, namespace, &workload.id, &plan.istio_agreements);
-        if let Some(policy) = plan.istio.into_policy(workload, istio_meta) {
-            objects.push(Object::Istio(policy));
-        }
-    }
+    let plans: Vec<(WorkloadIndex, Plan)> = plans.into_iter().collect();
+    let mut objects: Vec<Object> = plans
+        .into_par_iter()
+        .flat_map_iter(|(index, plan)| {
+            let workload = &graph.workloads[index];
+            let namespace = pod_namespace(workload);
+            let name = object_name(&workload.id, namespace);
+            let cilium_meta = meta::workload_meta(
+                name.clone(),
+                namespace,
+                &workload.id,
+                &plan.cilium_agreements,
+            );
+            let cilium = plan.cilium.into_policy(workload, cilium_meta, options);
+            let istio_meta =
+                meta::workload_meta(name, namespace, &workload.id, &plan.istio_agreements);
+            let istio = plan.istio.into_policy(workload, istio_meta);
+            [cilium.map(Object::Cilium), istio.map(Object::Istio)]
+                .into_iter()
+                .flatten()
+        })
+        .collect();
     if !options.no_baseline {
         objects.extend(baseline::objects(graph, options));
     }
-    objects.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    objects.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     warnings.sort();
 
     Compiled {

@@ -118,11 +118,11 @@ fn allowed(analysis: &Analysis, compiled: &Compiled, trust_domain: &str) -> Allo
             Object::Cilium(p) if p.kind == "CiliumNetworkPolicy" => {
                 let selector = &p.spec.endpoint_selector;
                 assert!(selector.match_expressions.is_empty());
-                let subject = &subjects[&(ns, selector.match_labels.clone())];
+                let subject = &subjects[&(ns, selector.match_labels.to_map())];
                 for rule in &p.spec.ingress {
                     assert!(!rule.from_endpoints.is_empty() && !rule.to_ports.is_empty());
                     for from in &rule.from_endpoints {
-                        let caller = &peers[&from.match_labels];
+                        let caller = &peers[&from.match_labels.to_map()];
                         for port in rule.to_ports.iter().flat_map(|r| &r.ports) {
                             let port = format!("{}/{}", port.port, port.protocol);
                             out.ingress.insert((caller.clone(), subject.clone(), port));
@@ -132,8 +132,8 @@ fn allowed(analysis: &Analysis, compiled: &Compiled, trust_domain: &str) -> Allo
                 for rule in &p.spec.egress {
                     assert!(!rule.to_endpoints.is_empty() && !rule.to_ports.is_empty());
                     for to in &rule.to_endpoints {
-                        let Some(callee) = peers.get(&to.match_labels) else {
-                            out.platform.insert(to.match_labels.clone());
+                        let Some(callee) = peers.get(&to.match_labels.to_map()) else {
+                            out.platform.insert(to.match_labels.to_map());
                             continue;
                         };
                         for port in rule.to_ports.iter().flat_map(|r| &r.ports) {
@@ -148,7 +148,7 @@ fn allowed(analysis: &Analysis, compiled: &Compiled, trust_domain: &str) -> Allo
                     .spec
                     .selector
                     .as_ref()
-                    .map(|s| s.match_labels.clone())
+                    .map(|s| s.match_labels.to_map())
                     .unwrap_or_default();
                 let callee = &subjects[&(ns, labels)];
                 for rule in &p.spec.rules {

@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use lattice_core::compile::{
-    CompileOptions, Compiled, Object, POD_NAMESPACE_LABEL, in_root_namespace, pod_namespace,
-    principal, usable,
+    CompileOptions, Compiled, Labels, Object, POD_NAMESPACE_LABEL, in_root_namespace,
+    pod_namespace, principal, usable,
 };
 use lattice_core::{Analysis, Input, InputContent, ServiceId, Workload};
 
@@ -457,8 +457,10 @@ fn ambiguous(pods: &[Pod<'_>], trust_domain: &str) -> bool {
     false
 }
 
-fn matches(selector: &BTreeMap<String, String>, pod: &Pod<'_>) -> bool {
-    selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+fn matches(selector: &Labels, pod: &Pod<'_>) -> bool {
+    selector
+        .iter()
+        .all(|(k, v)| pod.labels.get(k).is_some_and(|have| have == v))
 }
 
 /// The triples each layer of `compiled` allows between the workloads'
