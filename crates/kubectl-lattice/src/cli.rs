@@ -5,6 +5,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use lattice_core::compile::CompileOptions;
 use lattice_core::view::Depth;
 
 use crate::load::DEFAULT_MAX_FILE_SIZE;
@@ -199,22 +200,10 @@ pub struct CheckArgs {
     pub max_file_size: u64,
 }
 
-/// Arguments of `compile`.
+/// The flags `compile` and `apply` share: how the policies are made, and
+/// the largest file read.
 #[derive(Debug, Args)]
-pub struct CompileArgs {
-    /// Files or folders holding the specs.
-    #[arg(value_name = "PATH", default_value = ".")]
-    pub paths: Vec<PathBuf>,
-
-    /// Output format: a YAML stream, or a JSON `List`.
-    #[arg(short, long, value_name = "FORMAT", default_value = "yaml")]
-    pub output: CompileFormat,
-
-    /// Write one file per object into this folder (created if missing)
-    /// instead of printing them.
-    #[arg(long, value_name = "DIR")]
-    pub out_dir: Option<PathBuf>,
-
+pub struct PolicyArgs {
     /// Leave out the default-deny baseline.
     #[arg(long)]
     pub no_baseline: bool,
@@ -223,10 +212,6 @@ pub struct CompileArgs {
     /// into every namespace that holds specs.
     #[arg(long)]
     pub mesh_wide_baseline: bool,
-
-    /// Print the policies even when documents with errors had to be left out.
-    #[arg(long)]
-    pub allow_partial: bool,
 
     /// The mesh's trust domain, the first part of every principal.
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
@@ -247,6 +232,47 @@ pub struct CompileArgs {
     /// Files larger than this many bytes (default 16 MiB) are reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+impl PolicyArgs {
+    /// The compiler's options for these flags.
+    #[must_use]
+    pub fn compile_options(&self, allow_partial: bool) -> CompileOptions {
+        CompileOptions {
+            trust_domain: self.trust_domain.clone(),
+            istio_root_namespace: self.istio_root_namespace.clone(),
+            cilium_namespace: self.cilium_namespace.clone(),
+            system_namespaces: self.system_namespaces.clone(),
+            no_baseline: self.no_baseline,
+            mesh_wide_baseline: self.mesh_wide_baseline,
+            allow_partial,
+        }
+    }
+}
+
+/// Arguments of `compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Files or folders holding the specs.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: a YAML stream, or a JSON `List`.
+    #[arg(short, long, value_name = "FORMAT", default_value = "yaml")]
+    pub output: CompileFormat,
+
+    /// Write one file per object into this folder (created if missing)
+    /// instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Print the policies even when documents with errors had to be left out.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// How the policies are made.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Arguments of `apply`.
@@ -288,39 +314,14 @@ pub struct ApplyArgs {
     #[arg(long, requires = "from_cluster")]
     pub watch: bool,
 
-    /// Leave out the default-deny baseline.
-    #[arg(long)]
-    pub no_baseline: bool,
-
-    /// Put one Istio deny-all into the Istio root namespace instead of one
-    /// into every namespace that holds specs.
-    #[arg(long)]
-    pub mesh_wide_baseline: bool,
-
     /// Apply the policies of the valid specs even when documents with
     /// errors had to be left out (their objects are kept as they are).
     #[arg(long)]
     pub allow_partial: bool,
 
-    /// The mesh's trust domain, the first part of every principal.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_trust_domain)]
-    pub trust_domain: String,
-
-    /// The Istio root namespace, where istiod runs and a mesh-wide baseline goes.
-    #[arg(long, value_name = "NAMESPACE", default_value = "istio-system", value_parser = parse_namespace)]
-    pub istio_root_namespace: String,
-
-    /// The namespace Cilium runs in, left alone by the baseline.
-    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system", value_parser = parse_namespace)]
-    pub cilium_namespace: String,
-
-    /// Another namespace the baseline leaves alone; repeat for more.
-    #[arg(long = "system-namespace", value_name = "NAMESPACE", value_parser = parse_namespace)]
-    pub system_namespaces: Vec<String>,
-
-    /// Files larger than this many bytes (default 16 MiB) are reported, not read.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
-    pub max_file_size: u64,
+    /// How the policies are made.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// `apply --dry-run` modes, as kubectl has them.

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use lattice_core::compile::{self, CompileOptions, Compiled, pod_namespace};
+use lattice_core::compile::{self, Compiled, pod_namespace};
 use lattice_core::{Analysis, Input, Options};
 use lattice_kube::{
     ApplyFailure, ApplyOptions, Cluster, NamespaceSet, PruneScope, Report, Scope, SpecEvent,
@@ -56,7 +56,7 @@ pub fn run(args: &ApplyArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
 
 fn load_options(args: &ApplyArgs) -> LoadOptions {
     LoadOptions {
-        max_file_size: args.max_file_size,
+        max_file_size: args.policy.max_file_size,
     }
 }
 
@@ -131,18 +131,7 @@ fn compile_specs(
             default_namespace: global.default_namespace().to_owned(),
         },
     );
-    let compiled = compile::compile(
-        &analysis,
-        &CompileOptions {
-            trust_domain: args.trust_domain.clone(),
-            istio_root_namespace: args.istio_root_namespace.clone(),
-            cilium_namespace: args.cilium_namespace.clone(),
-            system_namespaces: args.system_namespaces.clone(),
-            no_baseline: args.no_baseline,
-            mesh_wide_baseline: args.mesh_wide_baseline,
-            allow_partial: args.allow_partial,
-        },
-    );
+    let compiled = compile::compile(&analysis, &args.policy.compile_options(args.allow_partial));
     for warning in &compiled.warnings {
         tracing::warn!("{warning}");
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use lattice_core::compile::{self, CompileOptions, Compiled, Object};
+use lattice_core::compile::{self, Compiled, Object};
 use lattice_core::{Code, Options};
 
 use crate::cli::{CompileArgs, CompileFormat, GlobalArgs};
@@ -25,7 +25,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
     let inputs = crate::cluster::inputs(
         &args.paths,
         LoadOptions {
-            max_file_size: args.max_file_size,
+            max_file_size: args.policy.max_file_size,
         },
         global,
     )?;
@@ -46,7 +46,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
             default_namespace: global.default_namespace().to_owned(),
         },
     );
-    let compiled = compile::compile(&analysis, &options(args));
+    let compiled = compile::compile(&analysis, &args.policy.compile_options(args.allow_partial));
     let unread = analysis.diagnostics.iter().any(|d| d.code == Code::IoError);
 
     for warning in &compiled.warnings {
@@ -91,18 +91,6 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
     Ok(ExitStatus::Success)
 }
 
-fn options(args: &CompileArgs) -> CompileOptions {
-    CompileOptions {
-        trust_domain: args.trust_domain.clone(),
-        istio_root_namespace: args.istio_root_namespace.clone(),
-        cilium_namespace: args.cilium_namespace.clone(),
-        system_namespaces: args.system_namespaces.clone(),
-        no_baseline: args.no_baseline,
-        mesh_wide_baseline: args.mesh_wide_baseline,
-        allow_partial: args.allow_partial,
-    }
-}
-
 fn documents(n: usize) -> String {
     if n == 1 {
         "1 document was".to_owned()
@@ -129,8 +117,7 @@ fn print(compiled: &Compiled, format: CompileFormat) -> io::Result<()> {
             }
         }
         CompileFormat::Json if compiled.objects.is_empty() => {
-            serde_json::to_writer_pretty(&mut out, &JsonList(&compiled.objects))?;
-            out.write_all(b"\n")?;
+            out.write_all(compiled.to_json().as_bytes())?;
         }
         CompileFormat::Json => {
             // The layout `serde_json`'s pretty printer gives the whole list:
@@ -158,30 +145,6 @@ fn json_item(object: &Object) -> String {
     let text = serde_json::to_string_pretty(&compile::to_value(object))
         .expect("a JSON value always prints");
     text.replace('\n', "\n    ")
-}
-
-/// The `List` of [`compile::json_list`], serialized item by item.
-struct JsonList<'a>(&'a [Object]);
-
-impl serde::Serialize for JsonList<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-
-        let items = Items(self.0);
-        let mut list = serializer.serialize_struct("List", 3)?;
-        list.serialize_field("apiVersion", "v1")?;
-        list.serialize_field("kind", "List")?;
-        list.serialize_field("items", &items)?;
-        list.end()
-    }
-}
-
-struct Items<'a>(&'a [Object]);
-
-impl serde::Serialize for Items<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(compile::to_value))
-    }
 }
 
 /// One file per object, named by kind, namespace and name; `.json` files
