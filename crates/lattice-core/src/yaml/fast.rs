@@ -368,9 +368,7 @@ impl<'t> Reader<'t, '_, '_> {
     fn key(&self, at: usize) -> Read<Option<Key<'t>>> {
         let scalar = if matches!(self.bytes[at], b'"' | b'\'') {
             // A quoted scalar followed by anything but a colon is a value.
-            let Ok(scalar) = self.quoted(at) else {
-                return Err(GiveUp);
-            };
+            let scalar = self.quoted(at)?;
             if self.bytes.get(scalar.end) != Some(&b':') {
                 return Ok(None);
             }
