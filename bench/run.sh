@@ -15,7 +15,9 @@ SEED=${SEED:-42}
 RESULTS=bench/results
 mkdir -p "$BENCH_DIR" "$RESULTS"
 
-cargo build --release -p kubectl-lattice -p lattice-core --example gen_workspace
+# `--example` alone would build only the examples, so the binary is built on its own.
+cargo build --release -p kubectl-lattice
+cargo build --release -p lattice-core --example gen_workspace
 BIN=target/release/kubectl-lattice
 GEN=target/release/examples/gen_workspace
 

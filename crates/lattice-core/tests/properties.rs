@@ -286,6 +286,24 @@ proptest! {
     }
 
     #[test]
+    fn printed_objects_are_the_text_of_their_serde_values(spec in workspace()) {
+        let analysis = run(&spec.files());
+        for object in &compile(&analysis, &partial()).objects {
+            let value = lattice_core::compile::to_value(object);
+            let mut pretty = serde_json::to_string_pretty(&value).expect("a value prints");
+            pretty.push('\n');
+            prop_assert_eq!(
+                String::from_utf8(lattice_core::compile::json_document(object)).expect("UTF-8"),
+                pretty
+            );
+            prop_assert_eq!(
+                lattice_core::compile::yaml_document(object),
+                format!("---\n{}", lattice_core::compile::to_yaml(&value))
+            );
+        }
+    }
+
+    #[test]
     fn removing_a_declaration_never_grows_the_allowed_set(
         spec in workspace_of(false),
         pick in any::<prop::sample::Index>(),

@@ -116,35 +116,26 @@ fn print(compiled: &Compiled, format: CompileFormat) -> io::Result<()> {
                 }
             }
         }
-        CompileFormat::Json if compiled.objects.is_empty() => {
-            out.write_all(compiled.to_json().as_bytes())?;
-        }
         CompileFormat::Json => {
-            // The layout `serde_json`'s pretty printer gives the whole list:
-            // each item is printed on its own and indented two levels; a
-            // JSON text holds no raw line break but those between tokens.
-            out.write_all(b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [")?;
+            out.write_all(compile::JSON_LIST_START.as_bytes())?;
             let mut first = true;
             for slice in compiled.objects.chunks(SLICE) {
-                let texts: Vec<String> = slice.par_iter().map(json_item).collect();
+                let texts: Vec<Vec<u8>> = slice.par_iter().map(compile::json_item).collect();
                 for text in texts {
-                    out.write_all(if first { b"\n    " } else { b",\n    " })?;
+                    out.write_all(compile::json_list_separator(first).as_bytes())?;
                     first = false;
-                    out.write_all(text.as_bytes())?;
+                    out.write_all(&text)?;
                 }
             }
-            out.write_all(b"\n  ]\n}\n")?;
+            if first {
+                // No item: the list closes on the line it opened.
+                out.write_all(b"]\n}\n")?;
+            } else {
+                out.write_all(compile::JSON_LIST_END.as_bytes())?;
+            }
         }
     }
     out.flush()
-}
-
-/// One item of the JSON list, pretty-printed at the depth of the list's
-/// items.
-fn json_item(object: &Object) -> String {
-    let text = serde_json::to_string_pretty(&compile::to_value(object))
-        .expect("a JSON value always prints");
-    text.replace('\n', "\n    ")
 }
 
 /// One file per object, named by kind, namespace and name; `.json` files
@@ -162,16 +153,13 @@ fn write_files(dir: &Path, compiled: &Compiled, format: CompileFormat) -> Result
     Ok(())
 }
 
-fn file(object: &Object, format: CompileFormat) -> (String, String) {
+fn file(object: &Object, format: CompileFormat) -> (String, Vec<u8>) {
     let yaml_name = object.file_name();
     match format {
-        CompileFormat::Yaml => (yaml_name, compile::yaml_document(object)),
+        CompileFormat::Yaml => (yaml_name, compile::yaml_document(object).into_bytes()),
         CompileFormat::Json => {
             let stem = yaml_name.strip_suffix(".yaml").unwrap_or(&yaml_name);
-            let mut text = serde_json::to_string_pretty(&compile::to_value(object))
-                .expect("a JSON value always prints");
-            text.push('\n');
-            (format!("{stem}.json"), text)
+            (format!("{stem}.json"), compile::json_document(object))
         }
     }
 }

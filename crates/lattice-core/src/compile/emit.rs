@@ -1,5 +1,5 @@
-//! A small YAML emitter for `serde_json::Value`: block style, two-space
-//! indentation, sequences indented under their key, keys in the map's order.
+//! A small YAML emitter: block style, two-space indentation, sequences
+//! indented under their key, keys in the mapping's order.
 //!
 //! Invariants:
 //! - The output reads back (with this crate's reader, and with YAML 1.1
@@ -12,26 +12,33 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::doc::Doc;
+
 /// `value` as one YAML document, without a `---` line, ending in a newline.
 #[must_use]
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
-    match value {
-        Value::Object(map) if !map.is_empty() => block(&mut out, value, 0, false),
-        Value::Array(items) if !items.is_empty() => block(&mut out, value, 0, false),
-        _ => {
-            inline(&mut out, value);
-            out.push('\n');
-        }
-    }
+    write_yaml(&mut out, &Doc::from_value(value));
     out
 }
 
-/// Whether `value` is written on the line of its key or dash.
-fn is_inline(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.is_empty(),
-        Value::Array(items) => items.is_empty(),
+/// Append `doc` as one YAML document, without a `---` line, ending in a
+/// newline.
+pub fn write_yaml(out: &mut String, doc: &Doc<'_>) {
+    if is_inline(doc) {
+        inline(out, doc);
+        out.push('\n');
+    } else {
+        block(out, doc, 0, false);
+    }
+}
+
+/// Whether `doc` is written on the line of its key or dash: a scalar, `[]`
+/// or `{}`.
+fn is_inline(doc: &Doc<'_>) -> bool {
+    match doc {
+        Doc::Seq(items) => items.is_empty(),
+        Doc::Map(entries) => entries.is_empty(),
         _ => true,
     }
 }
@@ -39,23 +46,23 @@ fn is_inline(value: &Value) -> bool {
 /// Write a non-empty mapping or sequence, one entry per line at `indent`.
 /// With `started`, the cursor already stands after a `- ` at that column,
 /// so the first line needs no padding.
-fn block(out: &mut String, value: &Value, indent: usize, mut started: bool) {
+fn block(out: &mut String, doc: &Doc<'_>, indent: usize, mut started: bool) {
     let mut pad = |out: &mut String| {
         if !started {
             out.extend(std::iter::repeat_n(' ', indent));
         }
         started = false;
     };
-    match value {
-        Value::Object(map) => {
-            for (key, item) in map {
+    match doc {
+        Doc::Map(entries) => {
+            for (key, item) in entries {
                 pad(out);
                 string(out, key);
                 out.push(':');
                 after_indicator(out, item, indent + 2, false);
             }
         }
-        Value::Array(items) => {
+        Doc::Seq(items) => {
             for item in items {
                 pad(out);
                 out.push('-');
@@ -64,7 +71,7 @@ fn block(out: &mut String, value: &Value, indent: usize, mut started: bool) {
         }
         _ => {
             pad(out);
-            inline(out, value);
+            inline(out, doc);
             out.push('\n');
         }
     }
@@ -72,30 +79,30 @@ fn block(out: &mut String, value: &Value, indent: usize, mut started: bool) {
 
 /// Write what follows `key:` or `-`. A nested mapping under a dash starts on
 /// the dash's line (`- key: value`); under a key, on the next line.
-fn after_indicator(out: &mut String, value: &Value, indent: usize, dash: bool) {
-    if is_inline(value) {
+fn after_indicator(out: &mut String, doc: &Doc<'_>, indent: usize, dash: bool) {
+    if is_inline(doc) {
         out.push(' ');
-        inline(out, value);
+        inline(out, doc);
         out.push('\n');
     } else if dash {
         out.push(' ');
-        block(out, value, indent, true);
+        block(out, doc, indent, true);
     } else {
         out.push('\n');
-        block(out, value, indent, false);
+        block(out, doc, indent, false);
     }
 }
 
-fn inline(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+fn inline(out: &mut String, doc: &Doc<'_>) {
+    match doc {
+        Doc::Null => out.push_str("null"),
+        Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Doc::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => string(out, s),
-        Value::Array(_) => out.push_str("[]"),
-        Value::Object(_) => out.push_str("{}"),
+        Doc::Str(s) => string(out, s),
+        Doc::Seq(_) => out.push_str("[]"),
+        Doc::Map(_) => out.push_str("{}"),
     }
 }
 

@@ -22,6 +22,7 @@
 
 mod baseline;
 mod cilium;
+mod doc;
 mod emit;
 mod istio;
 mod meta;
@@ -35,14 +36,18 @@ use rayon::prelude::*;
 
 pub use baseline::{BASELINE_NAME, system_namespaces};
 pub use cilium::{CLUSTERWIDE_POLICY, NETWORK_POLICY};
-pub use emit::to_yaml;
+pub use emit::{to_yaml, write_yaml};
 pub use istio::{AUTHORIZATION_POLICY, in_root_namespace, principal, spiffe_id};
 pub use meta::{
     AGREEMENTS_ANNOTATION, BASELINE_LABEL, BASELINE_OWNER, MANAGED_BY, MANAGED_BY_LABEL,
     OWNER_ANNOTATION, SERVICE_LABEL, agreement_text, object_name,
 };
 pub use objects::*;
-pub use render::{json_list, to_value, yaml_document, yaml_stream};
+pub use doc::Doc;
+pub use render::{
+    JSON_LIST_END, JSON_LIST_START, json_document, json_item, json_list, json_list_separator,
+    to_value, yaml_document, yaml_stream,
+};
 
 use crate::diagnostic::{Code, Severity};
 use crate::graph::{Agreement, Consent, WorkloadIndex};

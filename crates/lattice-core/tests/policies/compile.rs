@@ -646,3 +646,64 @@ spec:
             && p.metadata.namespace.as_deref() == Some("istio-system"))
     }));
 }
+
+/// The printed forms come from a borrowed tree built by hand for speed;
+/// they must stay the text of the serde value of the same object, keys
+/// sorted, for every kind of object the compiler makes.
+#[test]
+fn printed_text_is_the_text_of_each_objects_serde_value() {
+    use lattice_core::compile::{json_document, json_list, to_value, to_yaml, yaml_document};
+
+    let variants = [
+        options(),
+        CompileOptions {
+            mesh_wide_baseline: true,
+            istio_root_namespace: "commerce".to_owned(),
+            allow_partial: true,
+            ..options()
+        },
+        CompileOptions {
+            no_baseline: true,
+            trust_domain: "example.org".to_owned(),
+            allow_partial: true,
+            ..options()
+        },
+    ];
+    let mut kinds = BTreeSet::new();
+    for name in ["shop", "mistakes"] {
+        let analysis = example(name);
+        for options in &variants {
+            let compiled = compile(&analysis, options);
+            let mut values = Vec::new();
+            for object in &compiled.objects {
+                let value = to_value(object);
+                kinds.insert(object.kind());
+                assert_eq!(serde_json::to_value(object.doc()).unwrap(), value);
+                let mut pretty = serde_json::to_string_pretty(&value).unwrap();
+                pretty.push('\n');
+                assert_eq!(String::from_utf8(json_document(object)).unwrap(), pretty);
+                assert_eq!(yaml_document(object), format!("---\n{}", to_yaml(&value)));
+                values.push(value);
+            }
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
+            let parsed: serde_json::Value = serde_json::from_str(&json_list(&compiled.objects))
+                .expect("the JSON list parses");
+            assert_eq!(parsed, list);
+        }
+    }
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+}
+
+#[test]
+fn an_empty_json_list_is_laid_out_as_serde_json_lays_it_out() {
+    let no_baseline = CompileOptions {
+        no_baseline: true,
+        ..options()
+    };
+    let compiled = compile(&files(&[]), &no_baseline);
+    assert!(compiled.objects.is_empty());
+    assert_eq!(
+        compiled.to_json(),
+        "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n"
+    );
+}
