@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
 use crate::check::Side;
-use crate::compile::usable;
+use crate::compile::enforced;
 use crate::graph::{Agreement, Consent, Graph, WorkloadIndex};
 use crate::model::{DeclarationSource, Peer, ServiceId, Workload};
 use crate::query::{self, Adjacency, AgreementIndex, Subgraph};
@@ -404,12 +404,6 @@ pub fn agreement_traits(
     let caller = &graph.workloads[agreement.caller];
     let callee = &graph.workloads[agreement.callee];
     (wildcard(graph, agreement), enforced(caller, callee))
-}
-
-/// Whether `compile` turns an agreement into rules: `pair_rules` makes
-/// them exactly when the callee has a port, for valid documents.
-fn enforced(caller: &Workload, callee: &Workload) -> bool {
-    usable(caller) && usable(callee) && !callee.ports.is_empty()
 }
 
 /// The escape hatch of `agreement`, as written.

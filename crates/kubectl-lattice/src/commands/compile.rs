@@ -10,43 +10,22 @@
 use std::fs;
 use std::io::{self, BufWriter, Write as _};
 use std::path::Path;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
+use lattice_core::Code;
 use lattice_core::compile::{self, Compiled, Object};
-use lattice_core::{Code, Options};
 
 use crate::cli::{CompileArgs, CompileFormat, GlobalArgs};
-use crate::load::{LoadOptions, display_path};
 use crate::{Error, ExitStatus};
 
 /// Run `compile`.
 pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
-    let inputs = crate::cluster::inputs(
-        &args.paths,
-        LoadOptions {
-            max_file_size: args.policy.max_file_size,
-        },
-        global,
-    )?;
-    if inputs.is_empty() && !global.from_cluster {
-        let paths: Vec<String> = args
-            .paths
-            .iter()
-            .map(|path| format!("`{}`", display_path(path)))
-            .collect();
-        eprintln!(
-            "warning: no *.yaml or *.yml files found in {}: pass the folders that hold the specs",
-            paths.join(", ")
-        );
-    }
-    let analysis = lattice_core::analyze(
-        inputs,
-        &Options {
-            default_namespace: global.default_namespace().to_owned(),
-        },
-    );
+    let analysis = crate::specs::analyze_paths(&args.paths, args.policy.max_file_size, global)?;
+    let started = Instant::now();
     let compiled = compile::compile(&analysis, &args.policy.compile_options(args.allow_partial));
+    crate::specs::note(global, "compiled", started);
     let unread = analysis.diagnostics.iter().any(|d| d.code == Code::IoError);
 
     for warning in &compiled.warnings {
@@ -71,6 +50,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
         eprintln!("warning: {left}");
     }
 
+    let started = Instant::now();
     match &args.out_dir {
         Some(dir) => write_files(dir, &compiled, args.output)?,
         None => match print(&compiled, args.output) {
@@ -80,6 +60,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitStatus, Error>
             Ok(()) => {}
         },
     }
+    crate::specs::note(global, "written", started);
     if global.verbose > 0 {
         eprintln!(
             "note: {} objects for {} agreements",

@@ -54,7 +54,7 @@ pub(crate) fn workload_meta(
     name: String,
     namespace: &str,
     owner: &ServiceId,
-    agreements: &[String],
+    agreements: Vec<String>,
 ) -> ObjectMeta {
     let mut labels = managed_labels();
     labels.insert(SERVICE_LABEL.to_owned(), owner.name.clone());
@@ -74,7 +74,7 @@ pub(crate) fn baseline_meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
         name: name.to_owned(),
         namespace: namespace.map(str::to_owned),
         labels,
-        annotations: annotations(BASELINE_OWNER, &[]),
+        annotations: annotations(BASELINE_OWNER, Vec::new()),
     }
 }
 
@@ -82,9 +82,8 @@ fn managed_labels() -> BTreeMap<String, String> {
     BTreeMap::from([(MANAGED_BY_LABEL.to_owned(), MANAGED_BY.to_owned())])
 }
 
-fn annotations(owner: &str, agreements: &[String]) -> BTreeMap<String, String> {
-    let mut sorted = agreements.to_vec();
-    sorted.sort();
+fn annotations(owner: &str, mut sorted: Vec<String>) -> BTreeMap<String, String> {
+    sorted.sort_unstable();
     sorted.dedup();
     BTreeMap::from([
         (AGREEMENTS_ANNOTATION.to_owned(), sorted.join(",")),
@@ -157,7 +156,7 @@ mod tests {
             "lattice-b".into(),
             "ns",
             &ServiceId::new("ns", "b"),
-            &[
+            vec![
                 "ns/c->ns/b".into(),
                 "ns/a->ns/b".into(),
                 "ns/c->ns/b".into(),

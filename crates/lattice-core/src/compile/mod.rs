@@ -29,13 +29,14 @@ mod meta;
 mod objects;
 mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use rayon::prelude::*;
 
 pub use baseline::{BASELINE_NAME, system_namespaces};
 pub use cilium::{CLUSTERWIDE_POLICY, NETWORK_POLICY};
+pub use doc::Doc;
 pub use emit::{to_yaml, write_yaml};
 pub use istio::{AUTHORIZATION_POLICY, in_root_namespace, principal, spiffe_id};
 pub use meta::{
@@ -43,15 +44,15 @@ pub use meta::{
     OWNER_ANNOTATION, SERVICE_LABEL, agreement_text, object_name,
 };
 pub use objects::*;
-pub use doc::Doc;
 pub use render::{
     JSON_LIST_END, JSON_LIST_START, json_document, json_item, json_list, json_list_separator,
     to_value, yaml_document, yaml_stream,
 };
 
 use crate::diagnostic::{Code, Severity};
-use crate::graph::{Agreement, Consent, WorkloadIndex};
+use crate::graph::{Agreement, Consent, Graph, WorkloadIndex};
 use crate::model::{ServiceId, Workload};
+use crate::query::{Adjacency, Direction};
 use crate::source::{FileId, Span};
 use crate::{Analysis, SourceMap};
 
@@ -209,87 +210,39 @@ impl fmt::Display for CompileWarning {
 }
 
 /// Compile the agreements of `analysis` into policy objects.
+///
+/// Each workload's objects are built from its own agreements only, so the
+/// workloads are compiled on every core; merged rules are sets, so the
+/// result does not depend on the order in which agreements are added.
 #[must_use]
 pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
     let graph = &analysis.graph;
-    // Each agreement's rules on every core; merged into the plans in order.
-    let all_rules: Vec<Option<Option<PairRules>>> = graph
+    let compiles: Vec<bool> = graph
         .agreements
         .par_iter()
         .map(|agreement| {
-            let caller = &graph.workloads[agreement.caller];
-            let callee = &graph.workloads[agreement.callee];
-            (usable(caller) && usable(callee)).then(|| pair_rules(caller, callee, options))
+            enforced(
+                &graph.workloads[agreement.caller],
+                &graph.workloads[agreement.callee],
+            )
         })
         .collect();
-    let mut plans: BTreeMap<WorkloadIndex, Plan> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    for (agreement, rules) in graph.agreements.iter().zip(all_rules) {
-        let caller = &graph.workloads[agreement.caller];
-        let callee = &graph.workloads[agreement.callee];
-        let Some(rules) = rules else {
-            continue;
-        };
-        warnings.extend(wildcard_warning(analysis, agreement));
-        let Some(rules) = rules else {
-            warnings.push(CompileWarning {
-                path: path(&analysis.sources, callee.file),
-                line: line(&analysis.sources, callee.file, callee.name_span),
-                kind: WarningKind::NoPorts,
-                caller: caller.id.clone(),
-                callee: callee.id.clone(),
-            });
-            continue;
-        };
-        let text = agreement_text(&caller.id, &callee.id);
-        let plan = plans.entry(agreement.caller).or_default();
-        plan.cilium.add_egress(rules.egress);
-        plan.cilium_agreements.push(text.clone());
-        let plan = plans.entry(agreement.callee).or_default();
-        plan.cilium.add_ingress(rules.ingress);
-        plan.cilium_agreements.push(text.clone());
-        match rules.l7 {
-            Some(l7) => {
-                plan.istio.add(l7);
-                plan.istio_agreements.push(text);
-            }
-            None => warnings.push(CompileWarning {
-                path: path(&analysis.sources, callee.file),
-                line: line(&analysis.sources, callee.file, callee.name_span),
-                kind: WarningKind::RootNamespaceCallee,
-                caller: caller.id.clone(),
-                callee: callee.id.clone(),
-            }),
-        }
-    }
+    let mut warnings: Vec<CompileWarning> = graph
+        .agreements
+        .par_iter()
+        .flat_map_iter(|agreement| agreement_warnings(analysis, agreement, options))
+        .collect();
+    warnings.par_sort();
 
-    let plans: Vec<(WorkloadIndex, Plan)> = plans.into_iter().collect();
-    let mut objects: Vec<Object> = plans
+    let adjacency = Adjacency::new(graph);
+    let mut objects: Vec<Object> = (0..graph.workloads.len())
         .into_par_iter()
-        .flat_map_iter(|(index, plan)| {
-            let workload = &graph.workloads[index];
-            let namespace = pod_namespace(workload);
-            let name = object_name(&workload.id, namespace);
-            let cilium_meta = meta::workload_meta(
-                name.clone(),
-                namespace,
-                &workload.id,
-                &plan.cilium_agreements,
-            );
-            let cilium = plan.cilium.into_policy(workload, cilium_meta, options);
-            let istio_meta =
-                meta::workload_meta(name, namespace, &workload.id, &plan.istio_agreements);
-            let istio = plan.istio.into_policy(workload, istio_meta);
-            [cilium.map(Object::Cilium), istio.map(Object::Istio)]
-                .into_iter()
-                .flatten()
-        })
+        .flat_map_iter(|index| workload_objects(graph, &adjacency, &compiles, index, options))
         .collect();
     if !options.no_baseline {
         objects.extend(baseline::objects(graph, options));
     }
     objects.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    warnings.sort();
 
     Compiled {
         objects,
@@ -299,13 +252,108 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
     }
 }
 
-/// What one workload's objects collect.
-#[derive(Debug, Default)]
-struct Plan {
-    cilium: cilium::Rules,
-    cilium_agreements: Vec<String>,
-    istio: istio::Rules,
-    istio_agreements: Vec<String>,
+/// Whether agreement `caller -> callee` compiles to rules: both documents
+/// may produce policy and the callee exposes a port ([`pair_rules`] makes
+/// rules exactly then).
+#[must_use]
+pub fn enforced(caller: &Workload, callee: &Workload) -> bool {
+    usable(caller) && usable(callee) && !callee.ports.is_empty()
+}
+
+/// The objects of the workload at `index`: its `CiliumNetworkPolicy` with
+/// an egress rule for each agreement it calls through and an ingress rule
+/// for each agreement it is called through, and its `AuthorizationPolicy`
+/// with an L7 rule for each of the latter (none in the Istio root
+/// namespace). Only agreements marked in `compiles` count.
+fn workload_objects(
+    graph: &Graph,
+    adjacency: &Adjacency,
+    compiles: &[bool],
+    index: WorkloadIndex,
+    options: &CompileOptions,
+) -> impl Iterator<Item = Object> + use<> {
+    let workload = &graph.workloads[index];
+    let compiled = |direction| {
+        adjacency
+            .neighbours(index, direction)
+            .iter()
+            .filter(|&&(_, agreement)| compiles[agreement])
+            .map(|&(peer, _)| &graph.workloads[peer])
+    };
+    let mut cilium = cilium::Rules::default();
+    let mut cilium_agreements = Vec::new();
+    let mut istio = istio::Rules::default();
+    let mut istio_agreements = Vec::new();
+    for callee in compiled(Direction::Outbound) {
+        if let Some(rule) = cilium::egress_rule(callee) {
+            cilium.add_egress(rule);
+            cilium_agreements.push(agreement_text(&workload.id, &callee.id));
+        }
+    }
+    let l7 = !istio::in_root_namespace(workload, &options.istio_root_namespace);
+    for caller in compiled(Direction::Inbound) {
+        if let Some(rule) = cilium::ingress_rule(caller, workload) {
+            cilium.add_ingress(rule);
+            cilium_agreements.push(agreement_text(&caller.id, &workload.id));
+        }
+        if !l7 {
+            continue;
+        }
+        if let Some(rule) = istio::pair_rule(caller, workload, &options.trust_domain) {
+            istio.add(rule);
+            istio_agreements.push(agreement_text(&caller.id, &workload.id));
+        }
+    }
+
+    let mut objects = Vec::new();
+    if cilium_agreements.is_empty() {
+        return objects.into_iter();
+    }
+    let namespace = pod_namespace(workload);
+    let name = object_name(&workload.id, namespace);
+    let cilium_meta = meta::workload_meta(name.clone(), namespace, &workload.id, cilium_agreements);
+    objects.extend(
+        cilium
+            .into_policy(workload, cilium_meta, options)
+            .map(Object::Cilium),
+    );
+    let istio_meta = meta::workload_meta(name, namespace, &workload.id, istio_agreements);
+    objects.extend(istio.into_policy(workload, istio_meta).map(Object::Istio));
+    objects.into_iter()
+}
+
+/// What `compile` says about one agreement: that it goes through a
+/// wildcard, that it compiles to no rule, or that it gets no Istio rule.
+/// Agreements with a workload that produces no policy get nothing here:
+/// [`Compiled::left_out`] names them.
+fn agreement_warnings(
+    analysis: &Analysis,
+    agreement: &Agreement,
+    options: &CompileOptions,
+) -> impl Iterator<Item = CompileWarning> + use<> {
+    let graph = &analysis.graph;
+    let caller = &graph.workloads[agreement.caller];
+    let callee = &graph.workloads[agreement.callee];
+    let mut warnings = Vec::new();
+    if !(usable(caller) && usable(callee)) {
+        return warnings.into_iter();
+    }
+    warnings.extend(wildcard_warning(analysis, agreement));
+    let kind = if callee.ports.is_empty() {
+        Some(WarningKind::NoPorts)
+    } else if istio::in_root_namespace(callee, &options.istio_root_namespace) {
+        Some(WarningKind::RootNamespaceCallee)
+    } else {
+        None
+    };
+    warnings.extend(kind.map(|kind| CompileWarning {
+        path: path(&analysis.sources, callee.file),
+        line: line(&analysis.sources, callee.file, callee.name_span),
+        kind,
+        caller: caller.id.clone(),
+        callee: callee.id.clone(),
+    }));
+    warnings.into_iter()
 }
 
 /// The three rules agreement `caller -> callee` contributes, before merging.

@@ -58,7 +58,8 @@ pub fn json_document(object: &Object) -> Vec<u8> {
 }
 
 /// The first line of [`json_list`]'s output, up to the first item.
-pub const JSON_LIST_START: &str = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [";
+pub const JSON_LIST_START: &str =
+    "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [";
 
 /// What [`json_list`] writes between items: the first item gets
 /// `separator(true)`.

@@ -686,8 +686,8 @@ fn printed_text_is_the_text_of_each_objects_serde_value() {
                 values.push(value);
             }
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
-            let parsed: serde_json::Value = serde_json::from_str(&json_list(&compiled.objects))
-                .expect("the JSON list parses");
+            let parsed: serde_json::Value =
+                serde_json::from_str(&json_list(&compiled.objects)).expect("the JSON list parses");
             assert_eq!(parsed, list);
         }
     }
