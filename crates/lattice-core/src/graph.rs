@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use crate::model::{Declaration, Peer, ServiceId, Workload};
 use crate::names::closest;
 
@@ -134,11 +136,13 @@ impl Graph {
             .position(|d| matches!(&d.peer, Peer::Named(peer) if peer == callee))
     }
 
+    /// Every agreement, each caller's found on its own core.
     fn match_declarations(&self) -> Vec<Agreement> {
         let mut agreements: Vec<Agreement> = (0..self.workloads.len())
-            .flat_map(|a| self.agreements_of(a))
+            .into_par_iter()
+            .flat_map_iter(|a| self.agreements_of(a))
             .collect();
-        agreements.sort_by(|x, y| self.agreement_order(x, y));
+        agreements.par_sort_unstable_by(|x, y| self.agreement_order(x, y));
         agreements
     }
 
