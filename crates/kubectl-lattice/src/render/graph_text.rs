@@ -3,7 +3,7 @@
 //! arrows (`..>`, `<..`) are declarations still waiting for their
 //! counterpart, with the file and line to look at.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use lattice_core::ServiceId;
@@ -38,13 +38,20 @@ pub fn render(view: &GraphView, out: &mut dyn Write) -> io::Result<()> {
         };
         sections.entry(key).or_default().push(edge);
     }
+    // Every service on some edge, so a service alone in the graph still gets
+    // a section in the whole-graph view.
+    let touched: BTreeSet<&ServiceId> = view
+        .edges
+        .iter()
+        .flat_map(|edge| [&edge.caller, &edge.callee])
+        .collect();
     let mut order: Vec<&Node> = view
         .nodes
         .iter()
         .filter(|node| {
             sections.contains_key(&node.id)
                 || is_start(view, &node.id)
-                || (query.is_none() && (marked(node) || !touched(view, &node.id)))
+                || (query.is_none() && (marked(node) || !touched.contains(&node.id)))
         })
         .collect();
     order.sort_by_key(|node| (node.depth, &node.id));
@@ -118,12 +125,6 @@ fn is_start(view: &GraphView, id: &ServiceId) -> bool {
 /// Whether the node carries a mark worth a section of its own.
 fn marked(node: &Node) -> bool {
     node.accepts_any_caller || node.depends_all || node.has_errors
-}
-
-fn touched(view: &GraphView, id: &ServiceId) -> bool {
-    view.edges
-        .iter()
-        .any(|e| e.caller == *id || e.callee == *id)
 }
 
 fn write_header(out: &mut dyn Write, node: &Node, with_depth: bool) -> io::Result<()> {
