@@ -20,9 +20,13 @@ use serde::{Serialize, Serializer};
 
 use crate::Analysis;
 use crate::check::Side;
-use crate::compile::{self, CompileOptions, Object};
+use rayon::prelude::*;
+
+use crate::compile::{self, CompileOptions, Compiler, Object};
 use crate::diagnostic::Code;
+use crate::graph::WorkloadIndex;
 use crate::model::ServiceId;
+use crate::query::Direction;
 use crate::unmatched::unmatched;
 use crate::view::{Edge, agreement_edge, agreement_traits, unmatched_edge};
 
@@ -149,11 +153,9 @@ impl std::fmt::Display for PolicyRef {
     }
 }
 
-/// Compare `old` with `new`, compiling both with `options`.
-// TODO: both sides are compiled whole (one on each core), which is most of
-// the time a diff takes on a large graph (seconds at 50,000 services, against
-// milliseconds for the rest); compiling only the workloads whose agreements,
-// ports or selectors differ would need the compiler to work per workload.
+/// Compare `old` with `new`, compiling both with `options`: only the
+/// workloads whose objects may differ are compiled (see
+/// [`policy_changes`]).
 #[must_use]
 pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes {
     let old_pairs = agreement_pairs(old);
@@ -190,11 +192,7 @@ pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes
     changes.no_longer_reachable = lost;
     changes.reachability_truncated = gained_cut || lost_cut;
     changes.newly_broken = newly_broken(old, new);
-    let (old_objects, new_objects) = rayon::join(
-        || compile::compile(old, options).objects,
-        || compile::compile(new, options).objects,
-    );
-    changes.policies = policy_changes(&old_objects, &new_objects);
+    changes.policies = policy_changes(old, new, options);
     changes
 }
 
@@ -273,7 +271,83 @@ fn newly_broken(old: &Analysis, new: &Analysis) -> Vec<Broken> {
     out
 }
 
-fn policy_changes(old: &[Object], new: &[Object]) -> PolicyChanges {
+/// The policy objects `compile` would create, change and delete.
+///
+/// A workload's objects are made of its own policy inputs and those of the
+/// peers it has compiled agreements with
+/// ([`compile::same_policy_inputs`]). A workload whose inputs, peers and
+/// peers' inputs are the same on both sides has the same objects on both,
+/// so only the others are compiled: a change costs its neighbourhood, not
+/// two compilations of the whole graph.
+fn policy_changes(old: &Analysis, new: &Analysis, options: &CompileOptions) -> PolicyChanges {
+    let (old_compiler, new_compiler) = rayon::join(
+        || Compiler::new(old, options),
+        || Compiler::new(new, options),
+    );
+    let (old_graph, new_graph) = (&old.graph, &new.graph);
+    // Each old workload's twin: the new workload of its id, when their
+    // policy inputs are the same.
+    let old_twin: Vec<Option<WorkloadIndex>> = old_graph
+        .workloads
+        .par_iter()
+        .map(|w| {
+            new_graph
+                .get(&w.id)
+                .filter(|&j| compile::same_policy_inputs(w, &new_graph.workloads[j]))
+        })
+        .collect();
+    // An old workload keeps its objects when it has a twin and both have
+    // the same peers, each of them with a twin.
+    let kept: Vec<Option<WorkloadIndex>> = (0..old_graph.workloads.len())
+        .into_par_iter()
+        .map(|i| {
+            let j = old_twin[i]?;
+            [Direction::Outbound, Direction::Inbound]
+                .into_iter()
+                .all(|direction| {
+                    let before = sorted(old_compiler.peers(i, direction).map(|p| old_twin[p]));
+                    let after = sorted(new_compiler.peers(j, direction).map(Some));
+                    !before.contains(&None) && before == after
+                })
+                .then_some(j)
+        })
+        .collect();
+    let mut new_kept = vec![false; new_graph.workloads.len()];
+    for &j in kept.iter().flatten() {
+        new_kept[j] = true;
+    }
+    let (before, after) = rayon::join(
+        || changed_objects(&old_compiler, |i| kept[i].is_none()),
+        || changed_objects(&new_compiler, |j| !new_kept[j]),
+    );
+    compare_objects(&before, &after)
+}
+
+fn sorted<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut items: Vec<T> = items.collect();
+    items.sort_unstable();
+    items
+}
+
+/// The objects of the workloads `changed` picks and the baseline, sorted
+/// as `compile` sorts them.
+fn changed_objects(
+    compiler: &Compiler,
+    changed: impl Fn(WorkloadIndex) -> bool + Sync,
+) -> Vec<Object> {
+    let mut objects: Vec<Object> = (0..compiler.workloads())
+        .into_par_iter()
+        .filter(|&i| changed(i))
+        .flat_map_iter(|i| compiler.workload_objects(i))
+        .collect();
+    objects.extend(compiler.baseline());
+    objects.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    objects
+}
+
+/// Objects only in `new` (created), in both and different (changed), and
+/// only in `old` (deleted); both lists are sorted, and so are the answers.
+fn compare_objects(old: &[Object], new: &[Object]) -> PolicyChanges {
     let index = |objects: &'_ [Object]| -> HashMap<(&'static str, Option<String>, String), usize> {
         objects
             .iter()
@@ -296,7 +370,6 @@ fn policy_changes(old: &[Object], new: &[Object]) -> PolicyChanges {
     let before = index(old);
     let after = index(new);
     let mut changes = PolicyChanges::default();
-    // Both lists come sorted by kind, namespace and name, as `compile` makes them.
     for object in new {
         let meta = object.metadata();
         let key = (object.kind(), meta.namespace.clone(), meta.name.clone());
@@ -377,6 +450,11 @@ impl Reachability {
             for &(a, b) in pairs {
                 out[a as usize].push(b);
                 inb[b as usize].push(a);
+            }
+            // A set's order changes from run to run; searches follow these
+            // lists, and a truncated answer must be the same every time.
+            for list in out.iter_mut().chain(&mut inb) {
+                list.sort_unstable();
             }
             (out, inb)
         };

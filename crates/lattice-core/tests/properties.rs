@@ -6,7 +6,9 @@
 //! - adding a service nobody names, and that names nobody, leaves every
 //!   other workload's policies as they were;
 //! - neither the order of files nor the order of documents in a file
-//!   changes the diagnostics or the compiled output.
+//!   changes the diagnostics or the compiled output;
+//! - `diff`, which compiles only the workloads a change can reach, names
+//!   exactly the objects whose full compilations differ.
 //!
 //! Case counts are modest so `cargo test` stays fast; `PROPTEST_CASES`
 //! raises them when hunting.
@@ -15,7 +17,8 @@ mod workspace_model;
 
 use std::collections::BTreeSet;
 
-use lattice_core::compile::{CompileOptions, OWNER_ANNOTATION, compile};
+use lattice_core::compile::{CompileOptions, OWNER_ANNOTATION, Object, compile};
+use lattice_core::diff::{PolicyChanges, PolicyRef, diff};
 use lattice_core::{Analysis, Code, Options, analyze};
 use proptest::prelude::*;
 use workspace_model::{
@@ -256,6 +259,36 @@ fn without(spec: &WorkspaceSpec, (doc, place): (usize, usize)) -> WorkspaceSpec 
     spec
 }
 
+/// The object of `objects` with the kind, namespace and name of `object`.
+fn find<'a>(objects: &'a [Object], object: &Object) -> Option<&'a Object> {
+    objects.iter().find(|o| o.sort_key() == object.sort_key())
+}
+
+/// The policy changes between two full compilations, object by object.
+fn full_policy_changes(old: &Analysis, new: &Analysis, options: &CompileOptions) -> PolicyChanges {
+    let (before, after) = (compile(old, options).objects, compile(new, options).objects);
+    let reference = |o: &Object| PolicyRef {
+        kind: o.kind(),
+        namespace: o.metadata().namespace.clone(),
+        name: o.metadata().name.clone(),
+        api_version: o.api_version(),
+    };
+    let mut changes = PolicyChanges::default();
+    for object in &after {
+        match find(&before, object) {
+            None => changes.created.push(reference(object)),
+            Some(old) if old != object => changes.changed.push(reference(object)),
+            Some(_) => {}
+        }
+    }
+    for object in &before {
+        if find(&after, object).is_none() {
+            changes.deleted.push(reference(object));
+        }
+    }
+    changes
+}
+
 /// What the compiled output allows, as the objects other than the
 /// baseline: the rules, each object's own text.
 fn policy_texts(analysis: &Analysis) -> BTreeSet<String> {
@@ -271,6 +304,82 @@ fn policy_texts(analysis: &Analysis) -> BTreeSet<String> {
         })
         .map(lattice_core::compile::yaml_document)
         .collect()
+}
+
+/// Three mesh members: 0 and 2 call 1, which accepts both.
+fn three_members() -> WorkspaceSpec {
+    let member = |name: u8, calls: &[u8], accepts: &[u8]| Member {
+        namespace: None,
+        name: NameRef::Pool(name),
+        namespace_target: false,
+        ports: vec![1],
+        allowed_callers: accepts
+            .iter()
+            .map(|&n| PeerRef {
+                name: NameRef::Pool(n),
+                namespace: None,
+            })
+            .collect(),
+        dependencies: calls
+            .iter()
+            .map(|&n| PeerRef {
+                name: NameRef::Pool(n),
+                namespace: None,
+            })
+            .collect(),
+        depends_all: false,
+        service_account: None,
+    };
+    WorkspaceSpec {
+        documents: vec![
+            (0, Document::Member(member(0, &[1], &[]))),
+            (1, Document::Member(member(1, &[], &[0, 2]))),
+            (2, Document::Member(member(2, &[1], &[]))),
+        ],
+    }
+}
+
+#[test]
+fn diff_compiles_again_the_peers_of_a_workload_whose_inputs_changed() {
+    let edit = |change: fn(&mut Member)| {
+        let mut spec = three_members();
+        if let Document::Member(caller) = &mut spec.documents[0].1 {
+            change(caller);
+        }
+        spec
+    };
+    let callee_ports = {
+        let mut spec = three_members();
+        if let Document::Member(callee) = &mut spec.documents[1].1 {
+            callee.ports = vec![2];
+        }
+        spec
+    };
+    let variants = [
+        (
+            "caller's service account",
+            edit(|m| m.service_account = Some(NameRef::Pool(4))),
+        ),
+        ("caller's pods", edit(|m| m.namespace_target = true)),
+        ("caller's ports", edit(|m| m.ports = vec![3])),
+        ("callee's ports", callee_ports),
+    ];
+    let old = run(&three_members().files());
+    for (what, spec) in variants {
+        let new = run(&spec.files());
+        let options = partial();
+        let expected = full_policy_changes(&old, &new, &options);
+        assert_eq!(diff(&old, &new, &options).policies, expected, "{what}");
+        assert_eq!(
+            diff(&new, &old, &options).policies,
+            full_policy_changes(&new, &old, &options),
+            "{what}"
+        );
+        assert!(
+            !expected.is_empty() || what == "caller's ports",
+            "{what} changes no object"
+        );
+    }
 }
 
 proptest! {
@@ -406,5 +515,48 @@ proptest! {
         };
         prop_assert_eq!(findings(&a), findings(&c));
         prop_assert_eq!(compile(&a, &partial()).to_yaml(), compile(&c, &partial()).to_yaml());
+    }
+
+}
+
+proptest! {
+    // The changes that matter here (a workload's inputs changed while its
+    // agreements stay) are a fraction of the cases: four times as many.
+    #![proptest_config(ProptestConfig { cases: config().cases * 4, ..config() })]
+
+    #[test]
+    fn diff_names_exactly_the_objects_whose_full_compilations_differ(
+        spec in workspace(),
+        pick in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(
+            (any::<prop::sample::Index>(), prop::collection::vec(service_port(), 0..3), 0u8..6),
+            1..4,
+        ),
+    ) {
+        // One declaration fewer, and a few workloads with other ports,
+        // another service account or other pods: each change reaches the
+        // workload's peers, and errors it brings reach further.
+        let mut changed = spec.clone();
+        let all = declarations(&spec);
+        if !all.is_empty() {
+            changed = without(&changed, all[pick.index(all.len())]);
+        }
+        for (at, ports, account) in edits {
+            let at = at.index(changed.documents.len());
+            match &mut changed.documents[at].1 {
+                Document::Service(service) => service.ports = ports,
+                Document::Member(member) => {
+                    member.ports = ports.iter().map(|p| p.port).collect();
+                    member.service_account = Some(NameRef::Pool(account));
+                    member.namespace_target ^= account % 2 == 0;
+                }
+            }
+        }
+        let (old, new) = (run(&spec.files()), run(&changed.files()));
+        let without_baseline = CompileOptions { no_baseline: true, ..partial() };
+        for options in [partial(), without_baseline] {
+            prop_assert_eq!(diff(&old, &new, &options).policies, full_policy_changes(&old, &new, &options));
+            prop_assert_eq!(diff(&new, &old, &options).policies, full_policy_changes(&new, &old, &options));
+        }
     }
 }

@@ -24,7 +24,7 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Result<ExitStatus, Error> {
     };
     let started = Instant::now();
     let changes = diff(&old, &new, &options);
-    specs::note(global, "compared (both sides compiled)", started);
+    specs::note(global, "compared", started);
     let labels = render::diff_text::Labels {
         old: &args.old,
         new: &args.new,

@@ -217,16 +217,6 @@ impl fmt::Display for CompileWarning {
 #[must_use]
 pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
     let graph = &analysis.graph;
-    let compiles: Vec<bool> = graph
-        .agreements
-        .par_iter()
-        .map(|agreement| {
-            enforced(
-                &graph.workloads[agreement.caller],
-                &graph.workloads[agreement.callee],
-            )
-        })
-        .collect();
     let mut warnings: Vec<CompileWarning> = graph
         .agreements
         .par_iter()
@@ -234,14 +224,12 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
         .collect();
     warnings.par_sort();
 
-    let adjacency = Adjacency::new(graph);
+    let compiler = Compiler::new(analysis, options);
     let mut objects: Vec<Object> = (0..graph.workloads.len())
         .into_par_iter()
-        .flat_map_iter(|index| workload_objects(graph, &adjacency, &compiles, index, options))
+        .flat_map_iter(|index| compiler.workload_objects(index))
         .collect();
-    if !options.no_baseline {
-        objects.extend(baseline::objects(graph, options));
-    }
+    objects.extend(compiler.baseline());
     objects.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     Compiled {
@@ -260,66 +248,135 @@ pub fn enforced(caller: &Workload, callee: &Workload) -> bool {
     usable(caller) && usable(callee) && !callee.ports.is_empty()
 }
 
-/// The objects of the workload at `index`: its `CiliumNetworkPolicy` with
-/// an egress rule for each agreement it calls through and an ingress rule
-/// for each agreement it is called through, and its `AuthorizationPolicy`
-/// with an L7 rule for each of the latter (none in the Istio root
-/// namespace). Only agreements marked in `compiles` count.
-fn workload_objects(
-    graph: &Graph,
-    adjacency: &Adjacency,
-    compiles: &[bool],
-    index: WorkloadIndex,
-    options: &CompileOptions,
-) -> impl Iterator<Item = Object> + use<> {
-    let workload = &graph.workloads[index];
-    let compiled = |direction| {
-        adjacency
-            .neighbours(index, direction)
-            .iter()
-            .filter(|&&(_, agreement)| compiles[agreement])
-            .map(|&(peer, _)| &graph.workloads[peer])
-    };
-    let mut cilium = cilium::Rules::default();
-    let mut cilium_agreements = Vec::new();
-    let mut istio = istio::Rules::default();
-    let mut istio_agreements = Vec::new();
-    for callee in compiled(Direction::Outbound) {
-        if let Some(rule) = cilium::egress_rule(callee) {
-            cilium.add_egress(rule);
-            cilium_agreements.push(agreement_text(&workload.id, &callee.id));
-        }
-    }
-    let l7 = !istio::in_root_namespace(workload, &options.istio_root_namespace);
-    for caller in compiled(Direction::Inbound) {
-        if let Some(rule) = cilium::ingress_rule(caller, workload) {
-            cilium.add_ingress(rule);
-            cilium_agreements.push(agreement_text(&caller.id, &workload.id));
-        }
-        if !l7 {
-            continue;
-        }
-        if let Some(rule) = istio::pair_rule(caller, workload, &options.trust_domain) {
-            istio.add(rule);
-            istio_agreements.push(agreement_text(&caller.id, &workload.id));
+/// Whether two definitions of a workload give it and its peers the same
+/// rules: everything of a workload that the objects below are made of is
+/// compared here (more is harmless, less would hide a change from `diff`).
+#[must_use]
+pub fn same_policy_inputs(a: &Workload, b: &Workload) -> bool {
+    a.id == b.id
+        && a.valid == b.valid
+        && a.selector == b.selector
+        && a.target_namespace == b.target_namespace
+        && a.service_account == b.service_account
+        && a.ports == b.ports
+}
+
+/// One analysis's compiler, for building the objects of one workload at a
+/// time: [`compile`] builds all of them, `diff` only those of workloads
+/// whose agreements or peers changed.
+pub struct Compiler<'a> {
+    graph: &'a Graph,
+    options: &'a CompileOptions,
+    adjacency: Adjacency,
+    /// Whether each agreement compiles to rules ([`enforced`]).
+    compiles: Vec<bool>,
+}
+
+impl<'a> Compiler<'a> {
+    /// Index the agreements of `analysis` for compiling with `options`.
+    #[must_use]
+    pub fn new(analysis: &'a Analysis, options: &'a CompileOptions) -> Self {
+        let graph = &analysis.graph;
+        let compiles = graph
+            .agreements
+            .par_iter()
+            .map(|agreement| {
+                enforced(
+                    &graph.workloads[agreement.caller],
+                    &graph.workloads[agreement.callee],
+                )
+            })
+            .collect();
+        Self {
+            graph,
+            options,
+            adjacency: Adjacency::new(graph),
+            compiles,
         }
     }
 
-    let mut objects = Vec::new();
-    if cilium_agreements.is_empty() {
-        return objects.into_iter();
+    /// The workloads the workload at `index` has compiled agreements with,
+    /// as its callees (`Outbound`) or its callers (`Inbound`).
+    pub fn peers(
+        &self,
+        index: WorkloadIndex,
+        direction: Direction,
+    ) -> impl Iterator<Item = WorkloadIndex> + '_ {
+        self.adjacency
+            .neighbours(index, direction)
+            .iter()
+            .filter(|&&(_, agreement)| self.compiles[agreement])
+            .map(|&(peer, _)| peer)
     }
-    let namespace = pod_namespace(workload);
-    let name = object_name(&workload.id, namespace);
-    let cilium_meta = meta::workload_meta(name.clone(), namespace, &workload.id, cilium_agreements);
-    objects.extend(
-        cilium
-            .into_policy(workload, cilium_meta, options)
-            .map(Object::Cilium),
-    );
-    let istio_meta = meta::workload_meta(name, namespace, &workload.id, istio_agreements);
-    objects.extend(istio.into_policy(workload, istio_meta).map(Object::Istio));
-    objects.into_iter()
+
+    /// The number of workloads, the bound of every index.
+    #[must_use]
+    pub fn workloads(&self) -> usize {
+        self.graph.workloads.len()
+    }
+
+    /// The default-deny baseline, or nothing with `--no-baseline`.
+    #[must_use]
+    pub fn baseline(&self) -> Vec<Object> {
+        if self.options.no_baseline {
+            Vec::new()
+        } else {
+            baseline::objects(self.graph, self.options)
+        }
+    }
+
+    /// The objects of the workload at `index`: its `CiliumNetworkPolicy`
+    /// with an egress rule for each compiled agreement it calls through and
+    /// an ingress rule for each it is called through, and its
+    /// `AuthorizationPolicy` with an L7 rule for each of the latter (none in
+    /// the Istio root namespace).
+    pub fn workload_objects(&self, index: WorkloadIndex) -> impl Iterator<Item = Object> + use<> {
+        let (graph, options) = (self.graph, self.options);
+        let workload = &graph.workloads[index];
+        let mut cilium = cilium::Rules::default();
+        let mut cilium_agreements = Vec::new();
+        let mut istio = istio::Rules::default();
+        let mut istio_agreements = Vec::new();
+        for callee in self.peers(index, Direction::Outbound) {
+            let callee = &graph.workloads[callee];
+            if let Some(rule) = cilium::egress_rule(callee) {
+                cilium.add_egress(rule);
+                cilium_agreements.push(agreement_text(&workload.id, &callee.id));
+            }
+        }
+        let l7 = !istio::in_root_namespace(workload, &options.istio_root_namespace);
+        for caller in self.peers(index, Direction::Inbound) {
+            let caller = &graph.workloads[caller];
+            if let Some(rule) = cilium::ingress_rule(caller, workload) {
+                cilium.add_ingress(rule);
+                cilium_agreements.push(agreement_text(&caller.id, &workload.id));
+            }
+            if !l7 {
+                continue;
+            }
+            if let Some(rule) = istio::pair_rule(caller, workload, &options.trust_domain) {
+                istio.add(rule);
+                istio_agreements.push(agreement_text(&caller.id, &workload.id));
+            }
+        }
+
+        let mut objects = Vec::new();
+        if cilium_agreements.is_empty() {
+            return objects.into_iter();
+        }
+        let namespace = pod_namespace(workload);
+        let name = object_name(&workload.id, namespace);
+        let cilium_meta =
+            meta::workload_meta(name.clone(), namespace, &workload.id, cilium_agreements);
+        objects.extend(
+            cilium
+                .into_policy(workload, cilium_meta, options)
+                .map(Object::Cilium),
+        );
+        let istio_meta = meta::workload_meta(name, namespace, &workload.id, istio_agreements);
+        objects.extend(istio.into_policy(workload, istio_meta).map(Object::Istio));
+        objects.into_iter()
+    }
 }
 
 /// What `compile` says about one agreement: that it goes through a
