@@ -87,6 +87,10 @@ pub fn write_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Res
 
 /// `value` as pretty-printed JSON and a final newline.
 pub fn write_json(value: &impl serde::Serialize, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)
+    // serde_json writes a token at a time; a buffer of a known type here
+    // takes them inline, and `out` gets a call per filled buffer.
+    let mut buffered = BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    writeln!(buffered)?;
+    buffered.flush()
 }
