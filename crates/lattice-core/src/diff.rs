@@ -154,8 +154,9 @@ impl std::fmt::Display for PolicyRef {
 }
 
 /// Compare `old` with `new`, compiling both with `options`: only the
-/// workloads whose objects may differ are compiled (see
-/// [`policy_changes`]).
+/// workloads whose objects may differ are compiled, those whose policy
+/// inputs ([`compile::same_policy_inputs`]), compiled peers or peers'
+/// inputs changed.
 #[must_use]
 pub fn diff(old: &Analysis, new: &Analysis, options: &CompileOptions) -> Changes {
     let old_pairs = agreement_pairs(old);
