@@ -241,7 +241,7 @@ pub fn compile(analysis: &Analysis, options: &CompileOptions) -> Compiled {
 }
 
 /// Whether agreement `caller -> callee` compiles to rules: both documents
-/// may produce policy and the callee exposes a port ([`pair_rules`] makes
+/// may produce policy and the callee exposes a port (`pair_rules` makes
 /// rules exactly then).
 #[must_use]
 pub fn enforced(caller: &Workload, callee: &Workload) -> bool {
