@@ -4,10 +4,21 @@
 # (hyperfine), records peak memory (/usr/bin/time -v), measures the language
 # server's edit latency, and draws bench/scaling.svg.
 #
-# Needs hyperfine (`apt-get install -y hyperfine`), GNU time and python3.
+# Needs hyperfine, GNU time and python3; installs the first two with apt-get
+# when they are missing.
 # Workspaces go to $BENCH_DIR (default target/bench); results to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 
 BENCH_DIR=${BENCH_DIR:-target/bench}
 SIZES=${SIZES:-"1000 10000 50000"}
@@ -18,8 +29,9 @@ mkdir -p "$BENCH_DIR" "$RESULTS"
 # `--example` alone would build only the examples, so the binary is built on its own.
 cargo build --release -p kubectl-lattice
 cargo build --release -p lattice-core --example gen_workspace
-BIN=target/release/kubectl-lattice
-GEN=target/release/examples/gen_workspace
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/release/kubectl-lattice
+GEN=$TARGET/release/examples/gen_workspace
 
 peak_rss() { # peak resident set of a command, in MiB
   /usr/bin/time -v "$@" >/dev/null 2>"$BENCH_DIR/time.txt" || true

@@ -57,11 +57,48 @@ fn main() {
         eprintln!("N and SEED must be non-negative integers");
         std::process::exit(2);
     };
-    let workloads = plan(n, seed);
-    if let Err(e) = write(&workloads, Path::new(out)) {
+    if let Err(e) = write(&files(n, seed), Path::new(out)) {
         eprintln!("writing {out}: {e}");
         std::process::exit(2);
     }
+}
+
+/// The workspace of `n` services from `seed`: each file's path relative to
+/// the workspace folder (`team-000/svc-00000.yaml`) and its text, in the
+/// order the files sort by name. The benchmarks that read from memory use
+/// this directly.
+#[must_use]
+pub fn files(n: usize, seed: u64) -> Vec<(String, String)> {
+    let workloads = plan(n, seed);
+    let mut files = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    let path = |i: usize| format!("{}/{}.yaml", namespace(workloads[i].namespace), name(i));
+    for (i, w) in workloads.iter().enumerate() {
+        let doc = if w.mesh_member {
+            mesh_member(i, w, &workloads)
+        } else {
+            service(i, w, &workloads)
+        };
+        // Every 25th file holds its service and the next one in the same namespace.
+        if i % 25 == 0 {
+            pending = Some((i, doc));
+            continue;
+        }
+        match pending.take() {
+            Some((first, text)) if workloads[first].namespace == w.namespace => {
+                files.push((path(first), format!("{text}---\n{doc}")));
+            }
+            Some((first, text)) => {
+                files.push((path(first), text));
+                files.push((path(i), doc));
+            }
+            None => files.push((path(i), doc)),
+        }
+    }
+    if let Some((first, text)) = pending {
+        files.push((path(first), text));
+    }
+    files
 }
 
 fn plan(n: usize, seed: u64) -> Vec<Workload> {
@@ -111,49 +148,19 @@ fn namespace(i: usize) -> String {
     format!("team-{i:03}")
 }
 
-fn write(workloads: &[Workload], out: &Path) -> std::io::Result<()> {
+/// Replace `out` with a folder holding `files`.
+fn write(files: &[(String, String)], out: &Path) -> std::io::Result<()> {
     if out.exists() {
         std::fs::remove_dir_all(out)?;
     }
-    let namespaces = workloads.iter().map(|w| w.namespace + 1).max().unwrap_or(0);
-    for ns in 0..namespaces {
-        std::fs::create_dir_all(out.join(namespace(ns)))?;
-    }
-    let mut pending: Option<(usize, String)> = None;
-    for (i, w) in workloads.iter().enumerate() {
-        let doc = if w.mesh_member {
-            mesh_member(i, w, workloads)
-        } else {
-            service(i, w, workloads)
-        };
-        // Every 25th file holds its service and the next one in the same namespace.
-        if i % 25 == 0 {
-            pending = Some((i, doc));
-            continue;
+    for (path, text) in files {
+        let path = out.join(path);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
         }
-        let (file_index, text) = match pending.take() {
-            Some((first, text)) if workloads[first].namespace == w.namespace => {
-                (first, format!("{text}---\n{doc}"))
-            }
-            Some((first, text)) => {
-                flush(out, first, workloads, &text)?;
-                (i, doc)
-            }
-            None => (i, doc),
-        };
-        flush(out, file_index, workloads, &text)?;
-    }
-    if let Some((first, text)) = pending {
-        flush(out, first, workloads, &text)?;
+        std::fs::write(path, text)?;
     }
     Ok(())
-}
-
-fn flush(out: &Path, i: usize, workloads: &[Workload], text: &str) -> std::io::Result<()> {
-    let path = out
-        .join(namespace(workloads[i].namespace))
-        .join(format!("{}.yaml", name(i)));
-    std::fs::write(path, text)
 }
 
 fn service(i: usize, w: &Workload, all: &[Workload]) -> String {
