@@ -3,11 +3,11 @@
 //! the counterpart's spec as a related location and, where one exists, the
 //! exact lines that fix it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Code, Diagnostic, Fix, Severity};
-use crate::graph::{Graph, WorkloadIndex};
+use crate::graph::{Consent, Graph, WorkloadIndex};
 use crate::model::{
     Declaration, DeclarationSource, InsertPoint, Peer, ServiceId, Workload, WorkloadKind,
 };
@@ -28,11 +28,12 @@ pub enum Side {
 pub fn check(graph: &Graph) -> Vec<Diagnostic> {
     use rayon::prelude::*;
 
+    let settled = Settled::new(graph);
     // Workloads on every core, in slices whose findings are joined in order.
     let mut out: Vec<Diagnostic> = (0..graph.workloads.len())
         .into_par_iter()
         .fold_chunks(256, Vec::new, |mut found, w| {
-            check_workload(graph, w, &mut found);
+            check_declarations(graph, w, &settled, &mut found);
             found
         })
         .flatten_iter()
@@ -45,14 +46,73 @@ pub fn check(graph: &Graph) -> Vec<Diagnostic> {
 /// unmatched, unknown, wildcard and self-referencing declarations), in the
 /// order [`check`] reports them. They all point into `w`'s file.
 pub fn check_workload(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>) {
+    check_declarations(graph, w, &Settled::default(), out);
+}
+
+/// Which named declarations some agreement of the graph is made of. Such a
+/// declaration has nothing to report (its peer exists, is another workload,
+/// and consents), so [`check`] skips the lookups that would show it; the
+/// rest are checked in full. One flag per declaration, the outbound and the
+/// inbound ones of each workload in turn.
+#[derive(Default)]
+struct Settled {
+    /// Where each workload's flags start: its outbound ones, then its inbound.
+    starts: Vec<usize>,
+    flags: Vec<bool>,
+}
+
+impl Settled {
+    fn new(graph: &Graph) -> Self {
+        let mut starts = Vec::with_capacity(graph.workloads.len());
+        let mut total = 0;
+        for w in &graph.workloads {
+            starts.push(total);
+            total += w.outbound.len() + w.inbound.len();
+        }
+        let mut flags = vec![false; total];
+        for agreement in &graph.agreements {
+            if let Consent::Named(i) = agreement.outbound {
+                flags[starts[agreement.caller] + i] = true;
+            }
+            if let Consent::Named(j) = agreement.inbound {
+                let callee = agreement.callee;
+                flags[starts[callee] + graph.workloads[callee].outbound.len() + j] = true;
+            }
+        }
+        Self { starts, flags }
+    }
+
+    fn outbound(&self, w: WorkloadIndex, i: usize) -> bool {
+        self.starts
+            .get(w)
+            .is_some_and(|&start| self.flags[start + i])
+    }
+
+    fn inbound(&self, graph: &Graph, w: WorkloadIndex, j: usize) -> bool {
+        self.starts
+            .get(w)
+            .is_some_and(|&start| self.flags[start + graph.workloads[w].outbound.len() + j])
+    }
+}
+
+fn check_declarations(
+    graph: &Graph,
+    w: WorkloadIndex,
+    settled: &Settled,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(workload) = graph.workloads.get(w) else {
         return;
     };
-    for declaration in &workload.outbound {
-        check_outbound(graph, w, declaration, out);
+    for (i, declaration) in workload.outbound.iter().enumerate() {
+        if !settled.outbound(w, i) {
+            check_outbound(graph, w, declaration, out);
+        }
     }
-    for declaration in &workload.inbound {
-        check_inbound(graph, w, declaration, out);
+    for (j, declaration) in workload.inbound.iter().enumerate() {
+        if !settled.inbound(graph, w, j) {
+            check_inbound(graph, w, declaration, out);
+        }
     }
     if let Some(span) = workload.depends_all {
         out.push(
@@ -345,11 +405,24 @@ fn suggest(graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
 }
 
 fn check_ports(graph: &Graph, out: &mut Vec<Diagnostic>) {
-    let mut reported = HashSet::new();
+    // The callers of each callee without ports, gathered in one pass over
+    // the agreements: a workspace that declares no ports at all would
+    // otherwise scan every agreement once per callee.
+    let mut callers: HashMap<WorkloadIndex, Vec<WorkloadIndex>> = HashMap::new();
+    let mut callees = Vec::new();
     for agreement in &graph.agreements {
-        if reported.insert(agreement.callee) {
-            out.extend(no_ports(graph, agreement.callee));
+        if graph.workloads[agreement.callee].ports.is_empty() {
+            callers
+                .entry(agreement.callee)
+                .or_insert_with(|| {
+                    callees.push(agreement.callee);
+                    Vec::new()
+                })
+                .push(agreement.caller);
         }
+    }
+    for callee in callees {
+        out.extend(portless(graph, callee, &callers[&callee]));
     }
 }
 
@@ -357,19 +430,30 @@ fn check_ports(graph: &Graph, out: &mut Vec<Diagnostic>) {
 /// exposes no port. It points into `callee`'s file.
 #[must_use]
 pub fn no_ports(graph: &Graph, callee: WorkloadIndex) -> Option<Diagnostic> {
-    let workload = graph.workloads.get(callee)?;
-    if !workload.ports.is_empty() {
-        return None;
+    if graph.workloads.get(callee)?.ports.is_empty() {
+        let callers: Vec<WorkloadIndex> = graph
+            .agreements
+            .iter()
+            .filter(|g| g.callee == callee)
+            .map(|g| g.caller)
+            .collect();
+        portless(graph, callee, &callers)
+    } else {
+        None
     }
-    let callers: Vec<String> = graph
-        .agreements
-        .iter()
-        .filter(|g| g.callee == callee)
-        .map(|g| graph.workloads[g.caller].id.to_string())
-        .collect();
+}
+
+/// The warning of [`no_ports`] for a callee without ports and its
+/// `callers`, in agreement order; `None` for no callers.
+fn portless(graph: &Graph, callee: WorkloadIndex, callers: &[WorkloadIndex]) -> Option<Diagnostic> {
     if callers.is_empty() {
         return None;
     }
+    let workload = &graph.workloads[callee];
+    let callers: Vec<String> = callers
+        .iter()
+        .map(|&a| graph.workloads[a].id.to_string())
+        .collect();
     let (field, example) = match workload.kind {
         WorkloadKind::Service => ("spec.workload.service.ports", "`http: {port: 8080}`"),
         WorkloadKind::MeshMember => ("spec.ports", "`- {port: 8080, name: http}`"),

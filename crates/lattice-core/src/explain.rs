@@ -218,10 +218,7 @@ pub fn explain(
         }
     }
 
-    let agreement = graph
-        .agreements
-        .iter()
-        .find(|g| g.caller == a && g.callee == b);
+    let agreement = graph.agreement_between(a, b);
     if let Some(agreement) = agreement {
         if agreement.outbound == Consent::DependsAll {
             notes.push(format!(

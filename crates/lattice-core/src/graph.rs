@@ -61,18 +61,37 @@ impl Graph {
     /// Build the index and the agreements. `workloads` must hold unique ids.
     #[must_use]
     pub fn new(workloads: Vec<Workload>) -> Self {
+        let mut index = HashMap::with_capacity(workloads.len());
+        for (i, w) in workloads.iter().enumerate() {
+            index.insert(w.id.clone(), i);
+        }
+        Self::with_index(workloads, index)
+    }
+
+    /// [`Graph::new`] for a caller that already indexed `workloads` by id
+    /// (the analysis does, to find ids defined twice).
+    pub(crate) fn with_index(
+        workloads: Vec<Workload>,
+        index: HashMap<ServiceId, WorkloadIndex>,
+    ) -> Self {
         let mut graph = Graph {
             workloads,
+            index,
             ..Graph::default()
         };
+        // Most workloads share their namespace with others: look up before
+        // allocating a key.
+        let add = |map: &mut HashMap<String, Vec<WorkloadIndex>>, key: &String, i| match map
+            .get_mut(key)
+        {
+            Some(indexes) => indexes.push(i),
+            None => {
+                map.insert(key.clone(), vec![i]);
+            }
+        };
         for (i, w) in graph.workloads.iter().enumerate() {
-            graph.index.insert(w.id.clone(), i);
-            graph
-                .by_namespace
-                .entry(w.id.namespace.clone())
-                .or_default()
-                .push(i);
-            graph.by_name.entry(w.id.name.clone()).or_default().push(i);
+            add(&mut graph.by_namespace, &w.id.namespace, i);
+            add(&mut graph.by_name, &w.id.name, i);
         }
         graph.agreements = graph.match_declarations();
         graph
@@ -196,6 +215,26 @@ impl Graph {
             }
         }
         agreements
+    }
+
+    /// The agreement `caller` -> `callee`, if they have one; a binary search
+    /// of [`Graph::agreements`].
+    #[must_use]
+    pub fn agreement_between(
+        &self,
+        caller: WorkloadIndex,
+        callee: WorkloadIndex,
+    ) -> Option<&Agreement> {
+        let wanted = (
+            &self.workloads.get(caller)?.id,
+            &self.workloads.get(callee)?.id,
+        );
+        let at = self.agreements.partition_point(|g| {
+            (&self.workloads[g.caller].id, &self.workloads[g.callee].id) < wanted
+        });
+        self.agreements
+            .get(at)
+            .filter(|g| g.caller == caller && g.callee == callee)
     }
 
     /// The order of [`Graph::agreements`]: by caller id, then callee id.

@@ -138,16 +138,19 @@ pub fn analyze(inputs: Vec<Input>, options: &Options) -> Analysis {
 fn link(results: Vec<FileResult>) -> Analysis {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
-    let mut workloads: Vec<Workload> = Vec::new();
-    let mut first_definition: std::collections::HashMap<ServiceId, Location> =
-        std::collections::HashMap::new();
+    let total = results.iter().map(|r| r.workloads.len()).sum();
+    let mut workloads: Vec<Workload> = Vec::with_capacity(total);
+    // The graph's index, built here to find the ids defined twice.
+    let mut index: std::collections::HashMap<ServiceId, graph::WorkloadIndex> =
+        std::collections::HashMap::with_capacity(total);
     let mut skipped = 0;
     for result in results {
         sources.add(result.source);
         diagnostics.extend(result.diagnostics);
         skipped += result.skipped;
         for workload in result.workloads {
-            if let Some(first) = first_definition.get(&workload.id) {
+            if let Some(&first) = index.get(&workload.id) {
+                let first = workloads[first].name_location();
                 diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateService,
@@ -159,17 +162,17 @@ fn link(results: Vec<FileResult>) -> Analysis {
                         ),
                     )
                     .with_label("second definition")
-                    .with_related(*first, "first defined here")
+                    .with_related(first, "first defined here")
                     .with_help("rename one of them, or delete the stale copy"),
                 );
                 continue;
             }
-            first_definition.insert(workload.id.clone(), workload.name_location());
+            index.insert(workload.id.clone(), workloads.len());
             workloads.push(workload);
         }
     }
 
-    let graph = Graph::new(workloads);
+    let graph = Graph::with_index(workloads, index);
     diagnostics.extend(check::check(&graph));
     sort_diagnostics(&mut diagnostics);
 

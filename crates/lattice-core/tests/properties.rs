@@ -8,7 +8,9 @@
 //! - neither the order of files nor the order of documents in a file
 //!   changes the diagnostics or the compiled output;
 //! - `diff`, which compiles only the workloads a change can reach, names
-//!   exactly the objects whose full compilations differ.
+//!   exactly the objects whose full compilations differ;
+//! - `check`, which skips the declarations an agreement is made of, finds
+//!   what checking every declaration finds.
 //!
 //! Case counts are modest so `cargo test` stays fast; `PROPTEST_CASES`
 //! raises them when hunting.
@@ -17,6 +19,7 @@ mod workspace_model;
 
 use std::collections::BTreeSet;
 
+use lattice_core::check::{check, check_workload, no_ports};
 use lattice_core::compile::{CompileOptions, OWNER_ANNOTATION, Object, compile};
 use lattice_core::diff::{PolicyChanges, PolicyRef, diff};
 use lattice_core::{Analysis, Code, Options, analyze};
@@ -558,5 +561,33 @@ proptest! {
             prop_assert_eq!(diff(&old, &new, &options).policies, full_policy_changes(&old, &new, &options));
             prop_assert_eq!(diff(&new, &old, &options).policies, full_policy_changes(&new, &old, &options));
         }
+    }
+}
+
+proptest! {
+    // Agreements through a wildcard, or with a declaration repeated, are
+    // rare among random workspaces and are what this property is about:
+    // sixteen times as many cases (checking is cheap).
+    #![proptest_config(ProptestConfig { cases: config().cases * 16, ..config() })]
+
+    #[test]
+    fn checking_skips_only_declarations_an_agreement_settles(spec in workspace()) {
+        // `check` leaves out the declarations some agreement is made of;
+        // checking every declaration in full must find the same problems.
+        let analysis = run(&spec.files());
+        let graph = &analysis.graph;
+        let mut in_full = Vec::new();
+        for w in 0..graph.workloads.len() {
+            check_workload(graph, w, &mut in_full);
+        }
+        // Then each callee's `no-ports` warning, in the order callees first
+        // appear among the agreements.
+        let mut callees = BTreeSet::new();
+        for g in &graph.agreements {
+            if callees.insert(g.callee) {
+                in_full.extend(no_ports(graph, g.callee));
+            }
+        }
+        prop_assert_eq!(check(graph), in_full);
     }
 }

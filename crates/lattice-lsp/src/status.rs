@@ -204,11 +204,7 @@ pub fn written_label(graph: &Graph, w: WorkloadIndex, written: &Written<'_>) -> 
 /// The agreement between `caller` and `callee`, if there is one.
 #[must_use]
 pub fn agreement(graph: &Graph, caller: WorkloadIndex, callee: WorkloadIndex) -> Option<Agreement> {
-    graph
-        .agreements
-        .iter()
-        .find(|g| g.caller == caller && g.callee == callee)
-        .copied()
+    graph.agreement_between(caller, callee).copied()
 }
 
 /// What an agreement compiles to, as Markdown list items: L4 egress on the

@@ -29,7 +29,7 @@ mod meta;
 mod objects;
 mod render;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use rayon::prelude::*;
@@ -488,17 +488,25 @@ fn left_out(analysis: &Analysis) -> Vec<LeftOut> {
     let sources = &analysis.sources;
     let mut out = Vec::new();
     let mut files_with_faulty_workloads = BTreeSet::new();
+    // The agreements of every faulty workload, in agreement order, from one
+    // pass over the agreements (many faulty workloads are a common first
+    // run, and a pass each would be quadratic).
+    let mut lost: HashMap<WorkloadIndex, Vec<String>> = HashMap::new();
+    for g in &graph.agreements {
+        for index in [g.caller, g.callee] {
+            if !usable(&graph.workloads[index]) {
+                let text =
+                    agreement_text(&graph.workloads[g.caller].id, &graph.workloads[g.callee].id);
+                lost.entry(index).or_default().push(text);
+            }
+        }
+    }
     for (index, workload) in graph.workloads.iter().enumerate() {
         if usable(workload) {
             continue;
         }
         files_with_faulty_workloads.insert(workload.file);
-        let agreements = graph
-            .agreements
-            .iter()
-            .filter(|g| g.caller == index || g.callee == index)
-            .map(|g| agreement_text(&graph.workloads[g.caller].id, &graph.workloads[g.callee].id))
-            .collect();
+        let agreements = lost.remove(&index).unwrap_or_default();
         out.push(LeftOut {
             path: path(sources, workload.file),
             line: line(sources, workload.file, workload.name_span),
