@@ -33,6 +33,14 @@ TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/kubectl-lattice
 GEN=$TARGET/release/examples/gen_workspace
 
+record() { # size, command, peak RSS: a line of cli.csv from hyperfine's last export
+  python3 - "$BENCH_DIR/h.json" "$1" "$2" "$3" >>"$RESULTS/cli.csv" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
+PY
+}
+
 peak_rss() { # peak resident set of a command, in MiB
   /usr/bin/time -v "$@" >/dev/null 2>"$BENCH_DIR/time.txt" || true
   awk '/Maximum resident set size/ { printf "%.0f\n", $6 / 1024 }' "$BENCH_DIR/time.txt"
@@ -49,11 +57,7 @@ for n in $SIZES; do
     hyperfine --warmup 1 --runs "$runs" -i --export-json "$BENCH_DIR/h.json" \
       "$BIN $cmd $ws -o json" >/dev/null
     rss=$(peak_rss "$BIN" "$cmd" "$ws" -o json)
-    python3 - "$BENCH_DIR/h.json" "$n" "$cmd" "$rss" >>"$RESULTS/cli.csv" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
-PY
+    record "$n" "$cmd" "$rss"
   done
 done
 
@@ -75,11 +79,7 @@ while IFS='|' read -r name args; do
   hyperfine --warmup 1 --runs 3 -i --export-json "$BENCH_DIR/h.json" "$BIN $args" >/dev/null
   # shellcheck disable=SC2086
   rss=$(peak_rss "$BIN" $args)
-  python3 - "$BENCH_DIR/h.json" "$largest" "$name" "$rss" >>"$RESULTS/cli.csv" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(f"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{r['min']:.3f},{r['max']:.3f},{sys.argv[4]}")
-PY
+  record "$largest" "$name" "$rss"
 done <<QUERIES
 explain|explain $a $z $ws
 path|path $a $z $ws
@@ -87,6 +87,34 @@ graph --from --depth all|graph --from $a --depth all -o json $ws
 graph (whole)|graph -o json $ws
 diff|diff $ws $changed -o json
 QUERIES
+
+# Workspaces unlike the generator's, at 10k services, each made from the
+# generated one by editing its files: no service declares ports (every
+# callee gets a no-ports warning); every namespace is `default` and the calls
+# to one service in ten name it by a name that exists nowhere (a rename, so
+# every one gets a "did you mean" searched among 10,000 names); one spec in
+# seven has an out-of-range port (compile lists the agreements it loses).
+SHAPE_N=${SHAPE_N:-10000}
+[ -d "$BENCH_DIR/ws-$SHAPE_N" ] || "$GEN" "$SHAPE_N" "$SEED" "$BENCH_DIR/ws-$SHAPE_N"
+shape() { # name, sed script, every how many files (1 for all)
+  local out="$BENCH_DIR/ws-$SHAPE_N-$1"
+  rm -rf "$out" && cp -r "$BENCH_DIR/ws-$SHAPE_N" "$out"
+  find "$out" -name '*.yaml' | sort | awk -v k="$3" 'NR % k == 0' | xargs sed -i -E "$2"
+}
+shape noports '/^    service:$/d; /^      ports:$/d; /^        (http|metrics):$/d; /^          (port|targetPort): [0-9]+$/d' 1
+shape renamed 's/^(  |      |        )namespace: team-[0-9]+$/\1namespace: default/; s/^      svc-([0-9]+)7:$/      gone-\17:/' 1
+shape faulty 's/^          port: 80$/          port: 99999/' 7
+while IFS='|' read -r name args; do
+  # shellcheck disable=SC2086 # the arguments are meant to split
+  hyperfine --warmup 1 --runs 5 -i --export-json "$BENCH_DIR/h.json" "$BIN $args" >/dev/null
+  # shellcheck disable=SC2086
+  rss=$(peak_rss "$BIN" $args)
+  record "$SHAPE_N" "$name" "$rss"
+done <<SHAPES
+check, no ports|check $BENCH_DIR/ws-$SHAPE_N-noports -o json
+check, one namespace, renamed services|check $BENCH_DIR/ws-$SHAPE_N-renamed -o json
+compile, one spec in seven faulty|compile $BENCH_DIR/ws-$SHAPE_N-faulty --allow-partial -o json
+SHAPES
 
 # The language server on 10k services: 50 edits, each changing two files' diagnostics.
 LSP_N=${LSP_N:-10000}

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Mutex;
 
 use crate::diagnostic::{Code, Diagnostic, Fix, Severity};
 use crate::graph::{Consent, Graph, WorkloadIndex};
@@ -49,16 +50,23 @@ pub fn check_workload(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>
     check_declarations(graph, w, &Settled::default(), out);
 }
 
-/// Which named declarations some agreement of the graph is made of. Such a
+/// What checking the workloads of one graph shares.
+///
+/// Which named declarations some agreement of the graph is made of: such a
 /// declaration has nothing to report (its peer exists, is another workload,
-/// and consents), so [`check`] skips the lookups that would show it; the
-/// rest are checked in full. One flag per declaration, the outbound and the
+/// and consents), so [`check`] skips the lookups that would show it, and
+/// checks the rest in full. One flag per declaration, the outbound and the
 /// inbound ones of each workload in turn.
+///
+/// And the "did you mean" found for each unknown peer so far: a renamed
+/// service is usually named by many others, and each search compares the
+/// name with every name of its namespace.
 #[derive(Default)]
 struct Settled {
     /// Where each workload's flags start: its outbound ones, then its inbound.
     starts: Vec<usize>,
     flags: Vec<bool>,
+    suggestions: Mutex<HashMap<ServiceId, Option<(String, WorkloadIndex)>>>,
 }
 
 impl Settled {
@@ -79,7 +87,30 @@ impl Settled {
                 flags[starts[callee] + graph.workloads[callee].outbound.len() + j] = true;
             }
         }
-        Self { starts, flags }
+        Self {
+            starts,
+            flags,
+            suggestions: Mutex::default(),
+        }
+    }
+
+    /// [`suggest`], once per peer.
+    fn suggest(&self, graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
+        let known = |memo: &Mutex<HashMap<_, _>>| {
+            memo.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(peer)
+                .cloned()
+        };
+        if let Some(found) = known(&self.suggestions) {
+            return found;
+        }
+        let found = suggest(graph, peer);
+        self.suggestions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(peer.clone(), found.clone());
+        found
     }
 
     fn outbound(&self, w: WorkloadIndex, i: usize) -> bool {
@@ -106,12 +137,12 @@ fn check_declarations(
     };
     for (i, declaration) in workload.outbound.iter().enumerate() {
         if !settled.outbound(w, i) {
-            check_outbound(graph, w, declaration, out);
+            check_outbound(graph, w, declaration, settled, out);
         }
     }
     for (j, declaration) in workload.inbound.iter().enumerate() {
         if !settled.inbound(graph, w, j) {
-            check_inbound(graph, w, declaration, out);
+            check_inbound(graph, w, declaration, settled, out);
         }
     }
     if let Some(span) = workload.depends_all {
@@ -137,6 +168,7 @@ fn check_outbound(
     graph: &Graph,
     a: WorkloadIndex,
     declaration: &Declaration,
+    settled: &Settled,
     out: &mut Vec<Diagnostic>,
 ) {
     let caller = &graph.workloads[a];
@@ -152,7 +184,7 @@ fn check_outbound(
         return;
     }
     let Some(b) = graph.get(peer) else {
-        out.push(unknown(graph, caller, peer, here, Side::Outbound));
+        out.push(unknown(graph, settled, caller, peer, here, Side::Outbound));
         return;
     };
     if graph.acceptance(b, &caller.id).is_some() {
@@ -183,6 +215,7 @@ fn check_inbound(
     graph: &Graph,
     b: WorkloadIndex,
     declaration: &Declaration,
+    settled: &Settled,
     out: &mut Vec<Diagnostic>,
 ) {
     let callee = &graph.workloads[b];
@@ -219,7 +252,7 @@ fn check_inbound(
         return;
     }
     let Some(a) = graph.get(peer) else {
-        out.push(unknown(graph, callee, peer, here, Side::Inbound));
+        out.push(unknown(graph, settled, callee, peer, here, Side::Inbound));
         return;
     };
     let caller = &graph.workloads[a];
@@ -335,6 +368,7 @@ fn self_reference(workload: &Workload, here: Location) -> Diagnostic {
 
 fn unknown(
     graph: &Graph,
+    settled: &Settled,
     declarer: &Workload,
     peer: &ServiceId,
     here: Location,
@@ -358,7 +392,7 @@ fn unknown(
     if !known_namespace {
         d = d.with_severity(Severity::Warning);
     }
-    if let Some((suggestion, index)) = suggest(graph, peer) {
+    if let Some((suggestion, index)) = settled.suggest(graph, peer) {
         let target = &graph.workloads[index];
         d = d.with_help(suggestion).with_related(
             target.name_location(),
