@@ -157,9 +157,10 @@ impl Graph {
 
     /// Every agreement, each caller's found on its own core.
     fn match_declarations(&self) -> Vec<Agreement> {
+        let index = MatchIndex::new(self);
         let mut agreements: Vec<Agreement> = (0..self.workloads.len())
             .into_par_iter()
-            .flat_map_iter(|a| self.agreements_of(a))
+            .flat_map_iter(|a| self.agreements_with(a, Some(&index)))
             .collect();
         agreements.par_sort_unstable_by(|x, y| self.agreement_order(x, y));
         agreements
@@ -172,6 +173,12 @@ impl Graph {
     /// incremental analysis recomputes them per caller.
     #[must_use]
     pub fn agreements_of(&self, a: WorkloadIndex) -> Vec<Agreement> {
+        self.agreements_with(a, None)
+    }
+
+    /// [`Graph::agreements_of`], looking declarations up in `index` where it
+    /// has them instead of scanning.
+    fn agreements_with(&self, a: WorkloadIndex, index: Option<&MatchIndex<'_>>) -> Vec<Agreement> {
         let Some(caller) = self.workloads.get(a) else {
             return Vec::new();
         };
@@ -185,7 +192,11 @@ impl Graph {
             if b == a || !seen.insert(b) {
                 continue;
             }
-            if let Some(inbound) = self.acceptance(b, &caller.id) {
+            let inbound = match index.and_then(|index| index.accepting.get(&b)) {
+                Some(accepting) => accepting.consent(&self.workloads[b], &caller.id),
+                None => self.acceptance(b, &caller.id),
+            };
+            if let Some(inbound) = inbound {
                 agreements.push(Agreement {
                     caller: a,
                     callee: b,
@@ -195,23 +206,35 @@ impl Graph {
             }
         }
         if caller.depends_all.is_some() {
-            for (b, callee) in self.workloads.iter().enumerate() {
-                if b == a || seen.contains(&b) {
+            // The first inbound declaration naming the caller, of every
+            // workload in order.
+            let naming: Vec<(WorkloadIndex, usize)> = match index {
+                Some(index) => index.naming.get(&caller.id).cloned().unwrap_or_default(),
+                None => self
+                    .workloads
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(b, callee)| {
+                        callee
+                            .inbound
+                            .iter()
+                            .position(
+                                |d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id),
+                            )
+                            .map(|j| (b, j))
+                    })
+                    .collect(),
+            };
+            for (b, j) in naming {
+                if b == a || !seen.insert(b) {
                     continue;
                 }
-                let named = callee
-                    .inbound
-                    .iter()
-                    .position(|d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id));
-                if let Some(j) = named {
-                    seen.insert(b);
-                    agreements.push(Agreement {
-                        caller: a,
-                        callee: b,
-                        outbound: Consent::DependsAll,
-                        inbound: Consent::Named(j),
-                    });
-                }
+                agreements.push(Agreement {
+                    caller: a,
+                    callee: b,
+                    outbound: Consent::DependsAll,
+                    inbound: Consent::Named(j),
+                });
             }
         }
         agreements
@@ -262,5 +285,189 @@ impl Graph {
             }
             Consent::DependsAll => None,
         }
+    }
+}
+
+/// Lookups that keep matching linear when a few workloads are named by
+/// thousands: a shared service accepting every caller by name, or callers
+/// with `dependsAll`. Built once per full match; scanning stays the way for
+/// everything small.
+struct MatchIndex<'g> {
+    /// Callees with more than [`MatchIndex::MANY`] inbound declarations.
+    accepting: HashMap<WorkloadIndex, Accepting<'g>>,
+    /// For each workload named in an inbound declaration, the first such
+    /// declaration of every workload naming it, in workload order; only
+    /// when some caller has `dependsAll`.
+    naming: HashMap<&'g ServiceId, Vec<(WorkloadIndex, usize)>>,
+}
+
+/// One callee's inbound declarations by the caller they name.
+struct Accepting<'g> {
+    /// The first declaration naming each caller.
+    named: HashMap<&'g ServiceId, usize>,
+    /// The wildcard declarations, in order.
+    wildcards: Vec<usize>,
+}
+
+impl<'g> MatchIndex<'g> {
+    /// Below this many inbound declarations a scan is as fast as a lookup.
+    const MANY: usize = 32;
+
+    fn new(graph: &'g Graph) -> Self {
+        let mut accepting = HashMap::new();
+        for (b, callee) in graph.workloads.iter().enumerate() {
+            if callee.inbound.len() <= Self::MANY {
+                continue;
+            }
+            let mut named = HashMap::new();
+            let mut wildcards = Vec::new();
+            for (j, d) in callee.inbound.iter().enumerate() {
+                match &d.peer {
+                    Peer::Named(peer) => {
+                        named.entry(peer).or_insert(j);
+                    }
+                    Peer::Any(_) => wildcards.push(j),
+                }
+            }
+            accepting.insert(b, Accepting { named, wildcards });
+        }
+        let mut naming: HashMap<&ServiceId, Vec<(WorkloadIndex, usize)>> = HashMap::new();
+        if graph.workloads.iter().any(|w| w.depends_all.is_some()) {
+            for (b, callee) in graph.workloads.iter().enumerate() {
+                for (j, d) in callee.inbound.iter().enumerate() {
+                    if let Peer::Named(peer) = &d.peer {
+                        let list = naming.entry(peer).or_default();
+                        if list.last().is_none_or(|&(last, _)| last != b) {
+                            list.push((b, j));
+                        }
+                    }
+                }
+            }
+        }
+        Self { accepting, naming }
+    }
+}
+
+impl Accepting<'_> {
+    /// [`Graph::acceptance`] of `caller` by `callee`, whose declarations
+    /// these are.
+    fn consent(&self, callee: &Workload, caller: &ServiceId) -> Option<Consent> {
+        if let Some(&j) = self.named.get(caller) {
+            return Some(Consent::Named(j));
+        }
+        self.wildcards
+            .iter()
+            .copied()
+            .find(|&j| {
+                matches!(&callee.inbound[j].peer, Peer::Any(ns) if ns.as_ref().is_none_or(|ns| *ns == caller.namespace))
+            })
+            .map(Consent::Wildcard)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeclarationSource, InsertPoints, WorkloadKind};
+    use crate::source::{FileId, Span};
+
+    fn named(namespace: &str, name: &str) -> Peer {
+        Peer::Named(ServiceId::new(namespace, name))
+    }
+
+    fn workload(id: &str, outbound: Vec<Peer>, inbound: Vec<Peer>, depends_all: bool) -> Workload {
+        let declarations = |peers: Vec<Peer>| {
+            peers
+                .into_iter()
+                .map(|peer| Declaration {
+                    peer,
+                    span: Span::empty(0),
+                    source: DeclarationSource::Resource { both: false },
+                })
+                .collect()
+        };
+        Workload {
+            id: ServiceId::parse(id, "default"),
+            kind: WorkloadKind::Service,
+            file: FileId(0),
+            name_span: Span::empty(0),
+            outbound: declarations(outbound),
+            inbound: declarations(inbound),
+            ports: Vec::new(),
+            depends_all: depends_all.then(|| Span::empty(0)),
+            selector: std::collections::BTreeMap::new(),
+            target_namespace: None,
+            service_account: String::new(),
+            valid: true,
+            insert: InsertPoints::default(),
+        }
+    }
+
+    #[test]
+    fn crowded_callees_are_matched_as_a_scan_matches_them() {
+        // A shared service naming 60 callers (one twice, one that does not
+        // exist, one that calls through `dependsAll`), accepting namespace
+        // `edge` by a wildcard placed among them and everyone by a later one.
+        let mut hub_inbound: Vec<Peer> = (0..30).map(|i| named("edge", &format!("c{i}"))).collect();
+        hub_inbound.push(Peer::Any(Some("edge".to_owned())));
+        hub_inbound.extend((30..60).map(|i| named("edge", &format!("c{i}"))));
+        hub_inbound.push(named("edge", "c3"));
+        hub_inbound.push(named("edge", "ghost"));
+        hub_inbound.push(named("edge", "m0"));
+        hub_inbound.push(Peer::Any(None));
+        let mut workloads = vec![workload("core/hub", Vec::new(), hub_inbound, false)];
+        // Callers the hub names, callers only a wildcard covers, and
+        // callers from another namespace.
+        for i in 0..70 {
+            workloads.push(workload(
+                &format!("edge/c{i}"),
+                vec![named("core", "hub")],
+                Vec::new(),
+                false,
+            ));
+        }
+        for i in 0..5 {
+            workloads.push(workload(
+                &format!("other/d{i}"),
+                vec![named("core", "hub")],
+                Vec::new(),
+                false,
+            ));
+        }
+        // A `dependsAll` caller named by the hub and by a few callers, two
+        // of which name it twice.
+        workloads.push(workload("edge/m0", Vec::new(), Vec::new(), true));
+        for i in [2, 40, 41] {
+            let w = &mut workloads[1 + i];
+            let mut inbound = vec![named("edge", "m0")];
+            if i != 2 {
+                inbound.push(named("edge", "m0"));
+            }
+            *w = workload(
+                &format!("edge/c{i}"),
+                vec![named("core", "hub")],
+                inbound,
+                false,
+            );
+        }
+
+        let graph = Graph::new(workloads);
+        let index = MatchIndex::new(&graph);
+        assert!(
+            index.accepting.contains_key(&0),
+            "the hub is looked up, not scanned"
+        );
+        assert!(!index.naming.is_empty(), "dependsAll is looked up");
+        let mut scanned: Vec<Agreement> = (0..graph.workloads.len())
+            .flat_map(|a| graph.agreements_of(a))
+            .collect();
+        scanned.sort_by(|x, y| graph.agreement_order(x, y));
+        assert_eq!(graph.agreements, scanned);
+        // Every caller of the hub got in: 70 from edge, 5 through the global
+        // wildcard, and m0 by name.
+        assert_eq!(
+            graph.agreements.iter().filter(|g| g.callee == 0).count(),
+            76
+        );
     }
 }
