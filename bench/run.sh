@@ -33,7 +33,7 @@ TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/kubectl-lattice
 GEN=$TARGET/release/examples/gen_workspace
 
-record() { # size, command, peak RSS: a line of cli.csv from hyperfine's last export
+record() { # size, command (no commas), peak RSS: a line of cli.csv from hyperfine's last export
   python3 - "$BENCH_DIR/h.json" "$1" "$2" "$3" >>"$RESULTS/cli.csv" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
@@ -93,7 +93,8 @@ QUERIES
 # callee gets a no-ports warning); every namespace is `default` and the calls
 # to one service in ten name it by a name that exists nowhere (a rename, so
 # every one gets a "did you mean" searched among 10,000 names); one spec in
-# seven has an out-of-range port (compile lists the agreements it loses).
+# seven has an out-of-range port (compile lists the agreements it loses);
+# every service calls one shared service (bench/hub.py).
 SHAPE_N=${SHAPE_N:-10000}
 [ -d "$BENCH_DIR/ws-$SHAPE_N" ] || "$GEN" "$SHAPE_N" "$SEED" "$BENCH_DIR/ws-$SHAPE_N"
 shape() { # name, sed script, every how many files (1 for all)
@@ -104,6 +105,8 @@ shape() { # name, sed script, every how many files (1 for all)
 shape noports '/^    service:$/d; /^      ports:$/d; /^        (http|metrics):$/d; /^          (port|targetPort): [0-9]+$/d' 1
 shape renamed 's/^(  |      |        )namespace: team-[0-9]+$/\1namespace: default/; s/^      svc-([0-9]+)7:$/      gone-\17:/' 1
 shape faulty 's/^          port: 80$/          port: 99999/' 7
+# And every service calling one shared service, which names all of them.
+python3 bench/hub.py "$BENCH_DIR/ws-$SHAPE_N" "$BENCH_DIR/ws-$SHAPE_N-hub"
 while IFS='|' read -r name args; do
   # shellcheck disable=SC2086 # the arguments are meant to split
   hyperfine --warmup 1 --runs 5 -i --export-json "$BENCH_DIR/h.json" "$BIN $args" >/dev/null
@@ -111,9 +114,10 @@ while IFS='|' read -r name args; do
   rss=$(peak_rss "$BIN" $args)
   record "$SHAPE_N" "$name" "$rss"
 done <<SHAPES
-check, no ports|check $BENCH_DIR/ws-$SHAPE_N-noports -o json
-check, one namespace, renamed services|check $BENCH_DIR/ws-$SHAPE_N-renamed -o json
-compile, one spec in seven faulty|compile $BENCH_DIR/ws-$SHAPE_N-faulty --allow-partial -o json
+check: no ports|check $BENCH_DIR/ws-$SHAPE_N-noports -o json
+check: renamed services in one namespace|check $BENCH_DIR/ws-$SHAPE_N-renamed -o json
+compile: one spec in seven faulty|compile $BENCH_DIR/ws-$SHAPE_N-faulty --allow-partial -o json
+check: one service called by all|check $BENCH_DIR/ws-$SHAPE_N-hub -o json
 SHAPES
 
 # The language server on 10k services: 50 edits, each changing two files' diagnostics.
