@@ -418,21 +418,11 @@ mod tests {
         let mut workloads = vec![workload("core/hub", Vec::new(), hub_inbound, false)];
         // Callers the hub names, callers only a wildcard covers, and
         // callers from another namespace.
-        for i in 0..70 {
-            workloads.push(workload(
-                &format!("edge/c{i}"),
-                vec![named("core", "hub")],
-                Vec::new(),
-                false,
-            ));
-        }
-        for i in 0..5 {
-            workloads.push(workload(
-                &format!("other/d{i}"),
-                vec![named("core", "hub")],
-                Vec::new(),
-                false,
-            ));
+        for (prefix, count) in [("edge/c", 70), ("other/d", 5)] {
+            for i in 0..count {
+                let id = format!("{prefix}{i}");
+                workloads.push(workload(&id, vec![named("core", "hub")], Vec::new(), false));
+            }
         }
         // A `dependsAll` caller named by the hub and by a few callers, two
         // of which name it twice.

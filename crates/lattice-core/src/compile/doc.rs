@@ -172,24 +172,29 @@ impl Object {
 
 impl CiliumPolicy {
     fn doc(&self) -> Doc<'_> {
-        Doc::fields(vec![
-            ("apiVersion", Doc::Str(self.api_version)),
-            ("kind", Doc::Str(self.kind)),
-            ("metadata", self.metadata.doc()),
-            ("spec", self.spec.doc()),
-        ])
+        top_level(self.api_version, self.kind, &self.metadata, self.spec.doc())
     }
 }
 
 impl AuthorizationPolicy {
     fn doc(&self) -> Doc<'_> {
-        Doc::fields(vec![
-            ("apiVersion", Doc::Str(self.api_version)),
-            ("kind", Doc::Str(self.kind)),
-            ("metadata", self.metadata.doc()),
-            ("spec", self.spec.doc()),
-        ])
+        top_level(self.api_version, self.kind, &self.metadata, self.spec.doc())
     }
+}
+
+/// The fields every Kubernetes object has, around its `spec`.
+fn top_level<'a>(
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: &'a ObjectMeta,
+    spec: Doc<'a>,
+) -> Doc<'a> {
+    Doc::fields(vec![
+        ("apiVersion", Doc::Str(api_version)),
+        ("kind", Doc::Str(kind)),
+        ("metadata", metadata.doc()),
+        ("spec", spec),
+    ])
 }
 
 impl ObjectMeta {
