@@ -46,7 +46,17 @@ pub fn check(graph: &Graph) -> Vec<Diagnostic> {
 /// The relational problems of the declarations of workload `w` (its
 /// unmatched, unknown, wildcard and self-referencing declarations), in the
 /// order [`check`] reports them. They all point into `w`'s file.
+///
+/// `graph.agreements` must be up to date for `w` as a caller: the outbound
+/// declarations its agreements are made of are not looked at again.
 pub fn check_workload(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>) {
+    check_declarations(graph, w, &Settled::of_caller(graph, w), out);
+}
+
+/// [`check_workload`] looking at every declaration, agreement or not: what
+/// the shortcuts of [`check`] and [`check_workload`] are tested against.
+#[doc(hidden)]
+pub fn check_workload_in_full(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>) {
     check_declarations(graph, w, &Settled::default(), out);
 }
 
@@ -58,6 +68,11 @@ pub fn check_workload(graph: &Graph, w: WorkloadIndex, out: &mut Vec<Diagnostic>
 /// checks the rest in full. One flag per declaration, the outbound and the
 /// inbound ones of each workload in turn.
 ///
+/// For one workload checked alone, only its outbound declarations, from
+/// its own agreements (a few, found by binary search): a caller of a shared
+/// service would otherwise look through all of that service's inbound
+/// declarations.
+///
 /// And the "did you mean" found for each unknown peer so far: a renamed
 /// service is usually named by many others, and each search compares the
 /// name with every name of its namespace.
@@ -66,6 +81,9 @@ struct Settled {
     /// Where each workload's flags start: its outbound ones, then its inbound.
     starts: Vec<usize>,
     flags: Vec<bool>,
+    /// The one workload whose outbound declarations `flags` are, when
+    /// checked alone.
+    caller: Option<WorkloadIndex>,
     suggestions: Mutex<HashMap<ServiceId, Option<(String, WorkloadIndex)>>>,
 }
 
@@ -90,7 +108,29 @@ impl Settled {
         Self {
             starts,
             flags,
-            suggestions: Mutex::default(),
+            ..Self::default()
+        }
+    }
+
+    /// The outbound declarations of `w` that its agreements are made of.
+    fn of_caller(graph: &Graph, w: WorkloadIndex) -> Self {
+        let Some(workload) = graph.workloads.get(w) else {
+            return Self::default();
+        };
+        let agreements = &graph.agreements;
+        let start = agreements.partition_point(|g| graph.workloads[g.caller].id < workload.id);
+        let mut flags = vec![false; workload.outbound.len()];
+        for agreement in agreements[start..].iter().take_while(|g| g.caller == w) {
+            if let Consent::Named(i) = agreement.outbound
+                && let Some(flag) = flags.get_mut(i)
+            {
+                *flag = true;
+            }
+        }
+        Self {
+            flags,
+            caller: Some(w),
+            ..Self::default()
         }
     }
 
@@ -114,15 +154,21 @@ impl Settled {
     }
 
     fn outbound(&self, w: WorkloadIndex, i: usize) -> bool {
-        self.starts
-            .get(w)
-            .is_some_and(|&start| self.flags[start + i])
+        match self.caller {
+            Some(caller) => caller == w && self.flags.get(i).copied().unwrap_or(false),
+            None => self
+                .starts
+                .get(w)
+                .is_some_and(|&start| self.flags[start + i]),
+        }
     }
 
     fn inbound(&self, graph: &Graph, w: WorkloadIndex, j: usize) -> bool {
-        self.starts
-            .get(w)
-            .is_some_and(|&start| self.flags[start + graph.workloads[w].outbound.len() + j])
+        self.caller.is_none()
+            && self
+                .starts
+                .get(w)
+                .is_some_and(|&start| self.flags[start + graph.workloads[w].outbound.len() + j])
     }
 }
 

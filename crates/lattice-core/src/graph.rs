@@ -176,6 +176,18 @@ impl Graph {
         self.agreements_with(a, None)
     }
 
+    /// [`Graph::agreements_of`] for each of `callers`, in order; `None` for
+    /// no caller. When they are many (the callers of a shared service whose
+    /// spec was edited) one index serves them all, as it does a full match.
+    #[must_use]
+    pub fn agreements_of_each(&self, callers: &[Option<WorkloadIndex>]) -> Vec<Vec<Agreement>> {
+        let index = (callers.len() > MatchIndex::MANY).then(|| MatchIndex::new(self));
+        callers
+            .iter()
+            .map(|a| a.map_or_else(Vec::new, |a| self.agreements_with(a, index.as_ref())))
+            .collect()
+    }
+
     /// [`Graph::agreements_of`], looking declarations up in `index` where it
     /// has them instead of scanning.
     fn agreements_with(&self, a: WorkloadIndex, index: Option<&MatchIndex<'_>>) -> Vec<Agreement> {

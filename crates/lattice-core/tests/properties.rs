@@ -19,7 +19,7 @@ mod workspace_model;
 
 use std::collections::BTreeSet;
 
-use lattice_core::check::{check, check_workload, no_ports};
+use lattice_core::check::{check, check_workload, check_workload_in_full, no_ports};
 use lattice_core::compile::{CompileOptions, OWNER_ANNOTATION, Object, compile};
 use lattice_core::diff::{PolicyChanges, PolicyRef, diff};
 use lattice_core::{Analysis, Code, Options, analyze};
@@ -577,9 +577,14 @@ proptest! {
         let analysis = run(&spec.files());
         let graph = &analysis.graph;
         let mut in_full = Vec::new();
+        let mut alone = Vec::new();
         for w in 0..graph.workloads.len() {
-            check_workload(graph, w, &mut in_full);
+            check_workload_in_full(graph, w, &mut in_full);
+            check_workload(graph, w, &mut alone);
         }
+        // One workload checked alone, as the language server does, skips
+        // only what its own agreements settle.
+        prop_assert_eq!(&alone, &in_full);
         // Then each callee's `no-ports` warning, in the order callees first
         // appear among the agreements.
         let mut callees = BTreeSet::new();

@@ -395,12 +395,12 @@ impl Incremental {
     /// agreements after it.
     fn rematch(&mut self, callers: Vec<(ServiceId, Range<usize>)>) {
         let graph = &self.analysis.graph;
+        let indexes: Vec<Option<WorkloadIndex>> =
+            callers.iter().map(|(id, _)| graph.get(id)).collect();
         let groups: Vec<(Range<usize>, Vec<Agreement>)> = callers
             .into_iter()
-            .map(|(id, range)| {
-                let mut group = graph
-                    .get(&id)
-                    .map_or_else(Vec::new, |a| graph.agreements_of(a));
+            .zip(graph.agreements_of_each(&indexes))
+            .map(|((_, range), mut group)| {
                 group.sort_by(|x, y| graph.agreement_order(x, y));
                 (range, group)
             })
