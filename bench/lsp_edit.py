@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Latency of the language server from a didChange to the last publishDiagnostics it causes.
 
-usage: lsp_edit.py KUBECTL_LATTICE WORKSPACE [EDITS]
+usage: lsp_edit.py KUBECTL_LATTICE WORKSPACE [EDITS [FILE]]
 
 Opens one service file, then flips one of its inbound declarations to outbound and
 back, EDITS times. Each flip changes the diagnostics of two files (the edited one
-and the peer's), so every edit must be followed by publishes for both. The latency
+and the peer's), so every edit must be followed by publishes for both. With FILE,
+that file is edited instead (its first same-namespace inbound declaration), and one
+publish is enough: the peer of a shared service that also names it by another key
+sees no change. The latency
 of an edit is the time from writing the didChange to the last publishDiagnostics
 read before the server has been quiet for QUIET seconds. The number of files
 published per edit is printed too: a server that republishes unchanged files
@@ -84,17 +87,28 @@ class Client:
         return uris, last
 
 
+INBOUND = re.compile(r"\n      (svc-\d+):\n        type: service\n"
+                     r"        direction: inbound\n(?!        namespace)")
+
+
 def pick_file(root):
     for dirpath, _, files in sorted(os.walk(root)):
         for f in sorted(files):
             path = os.path.join(dirpath, f)
             text = open(path).read()
             if text.count("apiVersion") == 1 and "kind: LatticeService" in text:
-                m = re.search(r"\n      (svc-\d+):\n        type: service\n"
-                              r"        direction: inbound\n(?!        namespace)", text)
+                m = INBOUND.search(text)
                 if m:
                     return path, text, m
     raise SystemExit("no file with a same-namespace inbound declaration")
+
+
+def given_file(path):
+    text = open(path).read()
+    m = INBOUND.search(text)
+    if not m:
+        raise SystemExit(f"{path}: no same-namespace inbound declaration to flip")
+    return path, text, m
 
 
 def main():
@@ -112,7 +126,12 @@ def main():
     print(f"initial analysis: {len(uris)} files published, "
           f"{(last or time.monotonic()) - t0:.2f} s to the last publish")
 
-    path, text, m = pick_file(root)
+    if len(sys.argv) > 4:
+        path, text, m = given_file(os.path.abspath(sys.argv[4]))
+        need = 1
+    else:
+        path, text, m = pick_file(root)
+        need = 2
     uri = "file://" + path
     client.notify("textDocument/didOpen", {"textDocument": {
         "uri": uri, "languageId": "yaml", "version": 1, "text": text}})
@@ -127,9 +146,9 @@ def main():
         client.notify("textDocument/didChange", {
             "textDocument": {"uri": uri, "version": version},
             "contentChanges": [{"text": new}]})
-        uris, last = client.drain(need=2)
-        if len(uris) < 2 or last is None:
-            raise SystemExit(f"edit {i}: expected publishes for 2 files, got {sorted(uris)}")
+        uris, last = client.drain(need=need)
+        if len(uris) < need or last is None:
+            raise SystemExit(f"edit {i}: expected publishes for {need} files, got {sorted(uris)}")
         latencies.append((last - start) * 1000)
         published.append(len(uris))
 

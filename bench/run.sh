@@ -127,6 +127,11 @@ LSP_N=${LSP_N:-10000}
   >"$RESULTS/lsp.txt" 2>"$BENCH_DIR/time.txt"
 awk '/Maximum resident set size/ { printf "peak RSS (largest of client and server): %.0f MiB\n", $6 / 1024 }' \
   "$BENCH_DIR/time.txt" >>"$RESULTS/lsp.txt"
+# And editing the shared service of the shared-service workspace, whose
+# every caller's diagnostics depend on it: 20 edits.
+hub="$BENCH_DIR/ws-$SHAPE_N-hub"
+python3 bench/lsp_edit.py "$BIN" "$hub" 20 "$(find "$hub" -name '*.yaml' | sort | head -1)" \
+  >"$RESULTS/lsp-shared.txt"
 
 python3 bench/plot.py "$RESULTS/cli.csv" bench/scaling.svg
-cat "$RESULTS/cli.csv" "$RESULTS/lsp.txt"
+cat "$RESULTS/cli.csv" "$RESULTS/lsp.txt" "$RESULTS/lsp-shared.txt"
