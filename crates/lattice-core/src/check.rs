@@ -136,20 +136,16 @@ impl Settled {
 
     /// [`suggest`], once per peer.
     fn suggest(&self, graph: &Graph, peer: &ServiceId) -> Option<(String, WorkloadIndex)> {
-        let known = |memo: &Mutex<HashMap<_, _>>| {
-            memo.lock()
+        let memo = || {
+            self.suggestions
+                .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(peer)
-                .cloned()
         };
-        if let Some(found) = known(&self.suggestions) {
-            return found;
+        if let Some(found) = memo().get(peer) {
+            return found.clone();
         }
         let found = suggest(graph, peer);
-        self.suggestions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(peer.clone(), found.clone());
+        memo().insert(peer.clone(), found.clone());
         found
     }
 
