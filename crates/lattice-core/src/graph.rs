@@ -134,15 +134,13 @@ impl Graph {
     #[must_use]
     pub fn acceptance(&self, callee: WorkloadIndex, caller: &ServiceId) -> Option<Consent> {
         let inbound = &self.workloads[callee].inbound;
-        let named = inbound
-            .iter()
-            .position(|d| matches!(&d.peer, Peer::Named(peer) if peer == caller));
+        let named = inbound.iter().position(|d| names(d, caller));
         if let Some(i) = named {
             return Some(Consent::Named(i));
         }
         inbound
             .iter()
-            .position(|d| matches!(&d.peer, Peer::Any(ns) if ns.as_ref().is_none_or(|ns| *ns == caller.namespace)))
+            .position(|d| covers(d, caller))
             .map(Consent::Wildcard)
     }
 
@@ -152,7 +150,7 @@ impl Graph {
         self.workloads[caller]
             .outbound
             .iter()
-            .position(|d| matches!(&d.peer, Peer::Named(peer) if peer == callee))
+            .position(|d| names(d, callee))
     }
 
     /// Every agreement, each caller's found on its own core.
@@ -181,6 +179,8 @@ impl Graph {
     /// spec was edited) one index serves them all, as it does a full match.
     #[must_use]
     pub fn agreements_of_each(&self, callers: &[Option<WorkloadIndex>]) -> Vec<Vec<Agreement>> {
+        // The index costs one pass over every workload: worth it once the
+        // callers are more than a handful.
         let index = (callers.len() > MatchIndex::MANY).then(|| MatchIndex::new(self));
         callers
             .iter()
@@ -220,9 +220,11 @@ impl Graph {
         if caller.depends_all.is_some() {
             // The first inbound declaration naming the caller, of every
             // workload in order.
-            let naming: Vec<(WorkloadIndex, usize)> = match index {
-                Some(index) => index.naming.get(&caller.id).cloned().unwrap_or_default(),
-                None => self
+            let scanned: Vec<(WorkloadIndex, usize)>;
+            let naming: &[(WorkloadIndex, usize)] = if let Some(index) = index {
+                index.naming.get(&caller.id).map_or(&[], Vec::as_slice)
+            } else {
+                scanned = self
                     .workloads
                     .iter()
                     .enumerate()
@@ -230,14 +232,13 @@ impl Graph {
                         callee
                             .inbound
                             .iter()
-                            .position(
-                                |d| matches!(&d.peer, Peer::Named(peer) if *peer == caller.id),
-                            )
+                            .position(|d| names(d, &caller.id))
                             .map(|j| (b, j))
                     })
-                    .collect(),
+                    .collect();
+                &scanned
             };
-            for (b, j) in naming {
+            for &(b, j) in naming {
                 if b == a || !seen.insert(b) {
                     continue;
                 }
@@ -298,6 +299,17 @@ impl Graph {
             Consent::DependsAll => None,
         }
     }
+}
+
+/// Whether `declaration` names `id`.
+fn names(declaration: &Declaration, id: &ServiceId) -> bool {
+    matches!(&declaration.peer, Peer::Named(peer) if peer == id)
+}
+
+/// Whether `declaration` is a wildcard covering `caller`: any caller, or any
+/// in the caller's namespace.
+fn covers(declaration: &Declaration, caller: &ServiceId) -> bool {
+    matches!(&declaration.peer, Peer::Any(ns) if ns.as_ref().is_none_or(|ns| *ns == caller.namespace))
 }
 
 /// Lookups that keep matching linear when a few workloads are named by
@@ -370,9 +382,7 @@ impl Accepting<'_> {
         self.wildcards
             .iter()
             .copied()
-            .find(|&j| {
-                matches!(&callee.inbound[j].peer, Peer::Any(ns) if ns.as_ref().is_none_or(|ns| *ns == caller.namespace))
-            })
+            .find(|&j| covers(&callee.inbound[j], caller))
             .map(Consent::Wildcard)
     }
 }

@@ -201,12 +201,6 @@ pub fn written_label(graph: &Graph, w: WorkloadIndex, written: &Written<'_>) -> 
     }
 }
 
-/// The agreement between `caller` and `callee`, if there is one.
-#[must_use]
-pub fn agreement(graph: &Graph, caller: WorkloadIndex, callee: WorkloadIndex) -> Option<Agreement> {
-    graph.agreement_between(caller, callee).copied()
-}
-
 /// What an agreement compiles to, as Markdown list items: L4 egress on the
 /// caller, L4 ingress on the callee, and the L7 permit of the caller's
 /// principal on the callee's target ports.

@@ -12,7 +12,7 @@ use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 use super::target_at;
 use crate::locate::{Target, find_written};
 use crate::server::{RequestError, Server};
-use crate::status::{Status, agreement, compiles_to, label, short, status, written};
+use crate::status::{Status, compiles_to, label, short, status, written};
 
 /// The hover text of the declaration or service under the cursor.
 pub fn handle(server: &Server<'_>, params: &HoverParams) -> Result<Option<Hover>, RequestError> {
@@ -107,7 +107,7 @@ fn half_text(out: &mut String, graph: &Graph, w: WorkloadIndex, side: Side, inde
         }
     };
     for (a, b) in pairs {
-        if let Some(g) = agreement(graph, a, b) {
+        if let Some(&g) = graph.agreement_between(a, b) {
             let _ = writeln!(
                 out,
                 "`{}` → `{}` compiles to:\n\n{}",
@@ -148,7 +148,7 @@ fn service_text(graph: &Graph, w: WorkloadIndex) -> String {
                 ));
             }
         }
-        if caller.depends_all.is_some() && agreement(graph, a, w).is_some() {
+        if caller.depends_all.is_some() && graph.agreement_between(a, w).is_some() {
             callers.push(format!(
                 "`{}` (agreed, dependsAll)",
                 short(&caller.id, here)
